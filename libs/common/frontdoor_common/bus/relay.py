@@ -1,0 +1,286 @@
+"""The outbox relay: publishes committed outbox rows in order and marks them sent.
+
+At-least-once: a crash between the broker's ack and the `sent_at` update re-sends the
+batch on restart, and consumers' inboxes make that harmless. Sent rows are kept for
+`outbox_retention_hours` so that a broker that restarted empty (the local one keeps
+nothing) can be refilled: the relay notices the broker's new cluster id and re-publishes
+the window by itself.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import os
+import time
+from collections.abc import Sequence
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import delete, func, select, text, update
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from frontdoor_common.bus import topics as topic_names
+from frontdoor_common.bus.kafka import KafkaBus, ensure_topics
+from frontdoor_common.bus.tables import outbox
+from frontdoor_common.db import Database
+from frontdoor_common.logging import get_logger
+from frontdoor_common.settings import ServiceSettings
+from frontdoor_common.telemetry import Metrics
+
+log = get_logger(__name__)
+
+# One relay per database publishes; on PostgreSQL the others wait on this advisory lock.
+_RELAY_LOCK_KEY = 0x0F_D0_0B_0C
+
+
+class OutboxRelay:
+    """Moves outbox rows to the broker, in id order, one batch at a time."""
+
+    def __init__(
+        self,
+        db: Database,
+        bus: KafkaBus,
+        settings: ServiceSettings,
+        metrics: Metrics,
+        *,
+        topics: list[str] | None = None,
+    ) -> None:
+        self.db = db
+        self.bus = bus
+        self.settings = settings
+        self.metrics = metrics
+        self.topics = topics or list(topic_names.ALL)
+        self._wake = asyncio.Event()
+        self._tasks: list[asyncio.Task[None]] = []
+        self._leader_conn: AsyncConnection | None = None
+        self._cluster_id: str | None = None
+        self.latencies: list[float] = []  # commit-to-ack seconds, for benchmarks
+        self.record_latencies = False
+        self.healthy = False
+        self.published_total = 0
+
+    def wake(self) -> None:
+        """Publish soon: a transaction with events just committed."""
+        self._wake.set()
+
+    async def start(self) -> None:
+        """Create topics, remember the broker's identity, start publishing and watching."""
+        await self._ensure_topics()
+        with contextlib.suppress(Exception):
+            self._cluster_id = await self.bus.cluster_id()
+        self._tasks = [
+            asyncio.create_task(self._publish_loop(), name="outbox-relay"),
+            asyncio.create_task(self._watch_loop(), name="outbox-broker-watch"),
+        ]
+        self.healthy = True
+
+    async def stop(self) -> None:
+        """Stop the loops and release leadership."""
+        for task in self._tasks:
+            task.cancel()
+        for task in self._tasks:
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await task
+        self._tasks = []
+        if self._leader_conn is not None:
+            with contextlib.suppress(Exception):
+                await self._leader_conn.close()
+            self._leader_conn = None
+
+    async def _ensure_topics(self) -> None:
+        names = [self.settings.topic(t) for t in self.topics]
+        names += [self.settings.topic(topic_names.dead_letter(t)) for t in self.topics]
+        await ensure_topics(
+            self.bus.bootstrap,
+            names,
+            partitions=self.settings.topic_partitions,
+            replication=self.settings.topic_replication_factor,
+        )
+
+    async def _is_leader(self) -> bool:
+        if self.db.dialect != "postgresql":
+            return True
+        if self._leader_conn is None or self._leader_conn.closed:
+            self._leader_conn = await self.db.engine.connect()
+            got = await self._leader_conn.scalar(text("SELECT pg_try_advisory_lock(:k)"), {"k": _RELAY_LOCK_KEY})
+            await self._leader_conn.commit()
+            if not got:
+                await self._leader_conn.close()
+                self._leader_conn = None
+                return False
+        return True
+
+    async def _publish_loop(self) -> None:
+        purge_at = 0.0
+        while True:
+            try:
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._wake.wait(), self.settings.outbox_poll_interval_s)
+                self._wake.clear()
+                if not await self._is_leader():
+                    await asyncio.sleep(2.0)
+                    continue
+                while await self.publish_batch() >= self.settings.outbox_batch_size:
+                    pass
+                if time.monotonic() > purge_at:
+                    await self.purge()
+                    purge_at = time.monotonic() + 60
+                self.healthy = True
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:  # keep relaying after a broker or database hiccup
+                self.healthy = False
+                log.warning("outbox relay error", error=str(exc), error_type=type(exc).__name__)
+                await asyncio.sleep(0.5)
+
+    async def publish_batch(self) -> int:
+        """Publish up to one batch of unsent rows, in id order; return how many."""
+        async with self.db.transaction() as session:
+            rows = (
+                await session.execute(
+                    select(
+                        outbox.c.id,
+                        outbox.c.topic,
+                        outbox.c.key,
+                        outbox.c.payload,
+                        outbox.c.headers,
+                        outbox.c.created_at,
+                    )
+                    .where(outbox.c.sent_at.is_(None))
+                    .order_by(outbox.c.id)
+                    .limit(self.settings.outbox_batch_size)
+                )
+            ).all()
+        if not rows:
+            self.metrics.labels(self.metrics.outbox_pending).set(0)
+            return 0
+        futures = []
+        for row in rows:
+            headers = [(k, str(v).encode()) for k, v in json.loads(row.headers or "{}").items()]
+            futures.append(
+                await self.bus.producer.send(
+                    self.settings.topic(row.topic),
+                    value=row.payload.encode(),
+                    key=row.key.encode(),
+                    headers=headers,
+                )
+            )
+        await asyncio.gather(*futures)
+        acked = datetime.now(UTC)
+        ids = [row.id for row in rows]
+        async with self.db.transaction() as session:
+            await session.execute(update(outbox).where(outbox.c.id.in_(ids)).values(sent_at=acked))
+        self._observe(rows, acked)
+        return len(rows)
+
+    def _observe(self, rows: Sequence[Any], acked: datetime) -> None:
+        hist = self.metrics.labels(self.metrics.outbox_publish_latency)
+        for row in rows:
+            created = row.created_at if row.created_at.tzinfo else row.created_at.replace(tzinfo=UTC)
+            seconds = max(0.0, (acked - created).total_seconds())
+            hist.observe(seconds)
+            if self.record_latencies:
+                self.latencies.append(seconds)
+        self.published_total += len(rows)
+        self.metrics.labels(self.metrics.outbox_published).inc(len(rows))
+
+    async def purge(self) -> int:
+        """Delete sent rows older than the retention window."""
+        cutoff = datetime.now(UTC) - timedelta(hours=self.settings.outbox_retention_hours)
+        async with self.db.transaction() as session:
+            result = await session.execute(
+                delete(outbox).where(outbox.c.sent_at.is_not(None), outbox.c.created_at < cutoff)
+            )
+        return int(getattr(result, "rowcount", 0) or 0)
+
+    async def republish(self, since: datetime | None = None) -> int:
+        """Mark rows inside the window (or since `since`) unsent, so they go out again."""
+        cutoff = since or datetime.now(UTC) - timedelta(hours=self.settings.outbox_retention_hours)
+        async with self.db.transaction() as session:
+            result = await session.execute(
+                update(outbox).where(outbox.c.sent_at.is_not(None), outbox.c.created_at >= cutoff).values(sent_at=None)
+            )
+        count = int(getattr(result, "rowcount", 0) or 0)
+        self.metrics.labels(self.metrics.outbox_republished).inc(count)
+        log.info("outbox re-published", rows=count, since=cutoff.isoformat())
+        self.wake()
+        return count
+
+    async def pending(self) -> int:
+        """Rows not yet published."""
+        async with self.db.transaction() as session:
+            return int(await session.scalar(select(func.count()).where(outbox.c.sent_at.is_(None))) or 0)
+
+    async def _watch_loop(self) -> None:
+        while True:
+            await asyncio.sleep(self.settings.broker_watch_interval_s)
+            try:
+                await self.check_broker()
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:
+                log.debug("broker watch failed", error=str(exc))
+
+    async def check_broker(self) -> bool:
+        """Re-publish the window if the broker is a new one (restarted empty). True if it was."""
+        cluster_id = await self.bus.cluster_id()
+        if cluster_id is None or cluster_id == self._cluster_id:
+            return False
+        previous, self._cluster_id = self._cluster_id, cluster_id
+        if previous is None:
+            return False
+        log.warning("broker restarted empty; re-publishing the outbox window", old=previous, new=cluster_id)
+        await self._ensure_topics()
+        if await self._is_leader():
+            await self.republish()
+        return True
+
+
+async def run_standalone(settings: ServiceSettings) -> None:
+    """Run only the relay for a database (a separate process in production or in tests)."""
+    from frontdoor_common.bus.kafka import KafkaBus
+
+    if not settings.kafka_bootstrap_servers:
+        raise SystemExit("KAFKA_BOOTSTRAP_SERVERS (or --bootstrap) is required")
+    db = Database(settings.effective_database_url)
+    bus = KafkaBus(settings.kafka_bootstrap_servers, client_id=f"frontdoor-{settings.service_name}-relay")
+    await bus.start()
+    relay = OutboxRelay(db, bus, settings, Metrics(settings.service_name))
+    await relay.start()
+    try:
+        await asyncio.Event().wait()
+    finally:
+        await relay.stop()
+        await bus.stop()
+        await db.dispose()
+
+
+def main(argv: list[str] | None = None) -> None:
+    """`python -m frontdoor_common.bus.relay --database-url URL --bootstrap HOST:PORT`."""
+    import argparse
+
+    parser = argparse.ArgumentParser(description="Publish a service database's outbox to Kafka.")
+    parser.add_argument("--database-url", required=True)
+    parser.add_argument("--bootstrap", default=None)
+    parser.add_argument("--service", default="relay")
+    parser.add_argument("--topic-prefix", default="")
+    parser.add_argument("--batch-size", type=int, default=500)
+    parser.add_argument("--partitions", type=int, default=6)
+    args = parser.parse_args(argv)
+    settings = ServiceSettings(
+        service_name=args.service,
+        database_url=args.database_url,
+        kafka_bootstrap_servers=args.bootstrap or os.environ.get("KAFKA_BOOTSTRAP_SERVERS"),
+        topic_prefix=args.topic_prefix,
+        outbox_batch_size=args.batch_size,
+        topic_partitions=args.partitions,
+        outbox_poll_interval_s=0.05,
+    )
+    with contextlib.suppress(KeyboardInterrupt):
+        asyncio.run(run_standalone(settings))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,169 @@
+"""`make run`: the broker and the five services on the embedded defaults.
+
+Starts the local Kafka-protocol broker (unless KAFKA_BOOTSTRAP_SERVERS names one), then
+each service as its own process on SQLite files under var/; each applies its migrations
+and loads the demo tenant (idempotently). Writes a development token to
+var/dev-token.txt. Ctrl-C stops everything it started, the broker last.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import signal
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+from frontdoor_common.auth import mint_token
+from frontdoor_common.bus.broker import LocalBroker, _die_with_parent
+from frontdoor_common.settings import DEMO_TENANT_ID
+
+SERVICES = {"routing": 8001, "members": 8002, "agents": 8003, "callbacks": 8004, "surveys": 8005}
+
+
+def service_urls() -> dict[str, str]:
+    """Where each service listens locally (passed to the others)."""
+    return {name: f"http://127.0.0.1:{port}" for name, port in SERVICES.items()}
+
+
+def _port_free(port: int) -> bool:
+    import socket
+
+    with socket.socket() as s:
+        try:
+            s.bind(("127.0.0.1", port))
+            return True
+        except OSError:
+            return False
+
+
+class Platform:
+    """The processes of a running platform."""
+
+    def __init__(
+        self, var_dir: Path, *, broker_port: int = 19092, seed: bool = True, extra_env: dict[str, str] | None = None
+    ) -> None:
+        self.var_dir = var_dir
+        self.broker_port = broker_port
+        self.seed = seed
+        self.extra_env = extra_env or {}
+        self.broker: LocalBroker | None = None
+        self.bootstrap = os.environ.get("KAFKA_BOOTSTRAP_SERVERS", "")
+        self.processes: dict[str, subprocess.Popen[bytes]] = {}
+
+    def start(self) -> None:
+        """Start the broker (if needed) and every service; wait until each is ready."""
+        self.var_dir.mkdir(parents=True, exist_ok=True)
+        if not self.bootstrap:
+            port = self.broker_port if _port_free(self.broker_port) else None
+            self.broker = LocalBroker(port=port, log_path=self.var_dir / "broker.log").start()
+            self.bootstrap = self.broker.bootstrap
+            print(f"broker    Kafka protocol on {self.bootstrap} (Tansu, memory storage)", flush=True)
+        token = mint_token(tenant_id=DEMO_TENANT_ID, scopes="all", subject="dev")
+        (self.var_dir / "dev-token.txt").write_text(token + "\n")
+        env = dict(os.environ)
+        env.update(self.extra_env)
+        env["KAFKA_BOOTSTRAP_SERVERS"] = self.bootstrap
+        env["FRONTDOOR_VAR_DIR"] = str(self.var_dir)
+        for name, url in service_urls().items():
+            env[f"FRONTDOOR_{name.upper()}_URL"] = url
+        for name, port in SERVICES.items():
+            env[f"{name.upper()}_PORT"] = str(port)
+            env[f"{name.upper()}_SEED_DEMO"] = "true" if self.seed else "false"
+            log = open(self.var_dir / f"{name}.log", "ab")  # noqa: SIM115 - the child owns it
+            self.processes[name] = subprocess.Popen(
+                [sys.executable, "-m", f"frontdoor_{name}", "serve"],
+                env=env,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL,
+                preexec_fn=_die_with_parent,
+            )
+        self.wait_ready()
+
+    def wait_ready(self, timeout: float = 90.0) -> None:
+        """Block until every service's /readyz says ready."""
+        deadline = time.monotonic() + timeout
+        pending = set(SERVICES)
+        while pending:
+            for name in sorted(pending):
+                proc = self.processes[name]
+                if proc.poll() is not None:
+                    raise RuntimeError(f"{name} exited with {proc.returncode}; see {self.var_dir / (name + '.log')}")
+                try:
+                    with urllib.request.urlopen(f"http://127.0.0.1:{SERVICES[name]}/readyz", timeout=1) as r:
+                        if r.status == 200:
+                            pending.discard(name)
+                except Exception:
+                    pass
+            if pending and time.monotonic() > deadline:
+                raise TimeoutError(f"not ready after {timeout}s: {', '.join(sorted(pending))}")
+            if pending:
+                time.sleep(0.2)
+
+    def stop(self) -> None:
+        """Stop the services, then the broker; leave no process behind."""
+        for proc in self.processes.values():
+            if proc.poll() is None:
+                proc.send_signal(signal.SIGTERM)
+        deadline = time.monotonic() + 10
+        for proc in self.processes.values():
+            try:
+                proc.wait(max(0.1, deadline - time.monotonic()))
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
+        self.processes.clear()
+        if self.broker is not None:
+            self.broker.stop()
+            self.broker = None
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the platform until Ctrl-C."""
+    parser = argparse.ArgumentParser(description="Start Frontdoor on its embedded defaults.")
+    parser.add_argument("--var-dir", default=os.environ.get("FRONTDOOR_VAR_DIR", "var"))
+    parser.add_argument("--no-seed", action="store_true", help="do not load the demo tenant")
+    args = parser.parse_args(argv)
+    platform = Platform(Path(args.var_dir), seed=not args.no_seed)
+
+    def _stop(signum: int, _frame: object) -> None:
+        raise KeyboardInterrupt
+
+    # Set both explicitly: a shell starting us in the background ignores SIGINT otherwise.
+    signal.signal(signal.SIGTERM, _stop)
+    signal.signal(signal.SIGINT, _stop)
+    try:
+        platform.start()
+        print(f"\nFrontdoor is running (demo tenant {DEMO_TENANT_ID}).", flush=True)
+        for name, port in SERVICES.items():
+            print(f"  {name:<10} http://127.0.0.1:{port}/docs", flush=True)
+        print(f"\nA development token with every scope is in {Path(args.var_dir) / 'dev-token.txt'}:", flush=True)
+        print(
+            f'  curl -H "Authorization: Bearer $(cat {Path(args.var_dir) / "dev-token.txt"})" '
+            "http://127.0.0.1:8001/v1/queues",
+            flush=True,
+        )
+        print(f"Logs: {Path(args.var_dir)}/*.log. Press Ctrl-C to stop.", flush=True)
+        while True:
+            for name, proc in platform.processes.items():
+                if proc.poll() is not None:
+                    print(f"{name} exited with {proc.returncode}; stopping", file=sys.stderr, flush=True)
+                    return 1
+            time.sleep(0.5)
+    except KeyboardInterrupt:
+        print("\nstopping ...", flush=True)
+        return 0
+    except Exception as exc:
+        print(f"start failed: {exc}", file=sys.stderr, flush=True)
+        return 1
+    finally:
+        platform.stop()
+        print("stopped.", flush=True)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

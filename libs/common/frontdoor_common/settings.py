@@ -1,0 +1,97 @@
+"""Settings shared by every service; each service subclasses with its own env prefix."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+# Development-only defaults. They work out of the box on a laptop and are refused
+# anywhere else, so a forgotten variable in production fails loudly at start.
+DEV_JWT_SECRET = "frontdoor-dev-secret-change-me-0123456789abcdef"
+DEV_DATA_KEY = "ZnJvbnRkb29yLWRldi1kYXRhLWtleS0wMTIzNDU2Nzg="  # urlsafe b64 of 32 bytes
+DEMO_TENANT_ID = "00000000-0000-4000-8000-00000000d3e0"
+
+
+def _env(name: str) -> str | None:
+    value = os.environ.get(name)
+    return value if value else None
+
+
+class ServiceSettings(BaseSettings):
+    """Settings every Frontdoor service has. Subclasses set `env_prefix` (ROUTING_, ...)."""
+
+    model_config = SettingsConfigDict(extra="ignore", env_nested_delimiter="__")
+
+    service_name: str = "service"
+    environment: Literal["development", "test", "production"] = Field(
+        default_factory=lambda: os.environ.get("FRONTDOOR_ENV", "development")  # type: ignore[arg-type]
+    )
+    host: str = "127.0.0.1"
+    port: int = 8000
+    var_dir: Path = Field(default_factory=lambda: Path(os.environ.get("FRONTDOOR_VAR_DIR", "var")))
+
+    # Database: SQLite file under var/ by default, PostgreSQL in production.
+    database_url: str = ""
+    database_echo: bool = False
+
+    # Event bus. Empty bootstrap servers = the embedded default (make run starts a broker
+    # and passes its address). KAFKA_BOOTSTRAP_SERVERS is honoured without prefix too.
+    kafka_bootstrap_servers: str | None = Field(default_factory=lambda: _env("KAFKA_BOOTSTRAP_SERVERS"))
+    topic_prefix: str = ""
+    topic_partitions: int = 6
+    topic_replication_factor: int = 1
+    outbox_retention_hours: float = 72.0
+    outbox_batch_size: int = 500
+    outbox_poll_interval_s: float = 0.25
+    broker_watch_interval_s: float = 2.0
+    consumer_session_timeout_ms: int = 10000  # the local broker waits half of it to form a group
+    consumer_heartbeat_interval_ms: int = 1000
+    consumer_max_retries: int = 5
+    consumer_retry_backoff_s: float = 0.05
+    consumer_retry_backoff_max_s: float = 2.0
+    run_relay: bool = True
+    run_consumers: bool = True
+
+    # Auth: HS256 with a local secret in development, JWKS in production.
+    jwt_secret: str = DEV_JWT_SECRET
+    jwt_jwks_url: str | None = None
+    jwt_issuer: str = "frontdoor"
+    jwt_audience: str | None = None
+    # Tenants this instance serves (empty = all). Used to shard routing by tenant.
+    tenants: list[str] = Field(default_factory=list)
+
+    # Telemetry
+    log_level: str = "INFO"
+    log_json: bool = True
+    otel_enabled: bool = True
+
+    seed_demo: bool = False
+
+    @model_validator(mode="after")
+    def _refuse_default_secrets_outside_development(self) -> ServiceSettings:
+        if self.environment == "production":
+            if self.jwt_jwks_url is None and self.jwt_secret == DEV_JWT_SECRET:
+                raise ValueError("jwt_secret is the development default; set a secret or jwt_jwks_url in production")
+            for name, value in self._secret_fields().items():
+                if value == DEV_DATA_KEY:
+                    raise ValueError(f"{name} is the development default; set it in production")
+        return self
+
+    def _secret_fields(self) -> dict[str, str]:
+        """Other secrets a subclass holds; refused at their dev default in production."""
+        return {}
+
+    @property
+    def effective_database_url(self) -> str:
+        """The configured URL, or a SQLite file under var/ named after the service."""
+        if self.database_url:
+            return self.database_url
+        return f"sqlite+aiosqlite:///{self.var_dir / (self.service_name + '.db')}"
+
+    def topic(self, name: str) -> str:
+        """A topic name with this deployment's prefix (tests isolate themselves with it)."""
+        return f"{self.topic_prefix}{name}"

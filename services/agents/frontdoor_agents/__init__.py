@@ -1,0 +1,1 @@
+"""Frontdoor agents: staff, queue memberships, presence, calendars, opening hours."""

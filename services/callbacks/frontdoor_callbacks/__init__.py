@@ -1,0 +1,1 @@
+"""Frontdoor callbacks: requests, windows, deadlines, attempts."""

@@ -1,0 +1,6 @@
+"""Alembic environment of the callbacks service."""
+
+from frontdoor_callbacks.models import metadata
+from frontdoor_common.migrations import run_env
+
+run_env(metadata, "callbacks")

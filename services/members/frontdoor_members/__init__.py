@@ -1,0 +1,1 @@
+"""Frontdoor members: registry, caller identification, verification, dossier."""

@@ -1,0 +1,6 @@
+"""Alembic environment of the members service."""
+
+from frontdoor_common.migrations import run_env
+from frontdoor_members.models import metadata
+
+run_env(metadata, "members")

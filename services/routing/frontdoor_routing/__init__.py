@@ -1,0 +1,1 @@
+"""Frontdoor routing: queues, calls, offers, real-time stats and KPIs."""

@@ -1,0 +1,1 @@
+"""Frontdoor surveys: post-call SMS surveys and the satisfaction index."""

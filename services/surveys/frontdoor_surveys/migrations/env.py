@@ -1,0 +1,6 @@
+"""Alembic environment of the surveys service."""
+
+from frontdoor_common.migrations import run_env
+from frontdoor_surveys.models import metadata
+
+run_env(metadata, "surveys")
