@@ -37,10 +37,13 @@ pytest: install
 
 test: lint typecheck pytest
 
-bench: bench-relay
+bench: bench-relay bench-routing
 
 bench-relay: install
 	$(PY) -m frontdoor_common.bench.relay
+
+bench-routing: install
+	$(PY) -m frontdoor_routing.bench.core
 
 lock: install
 	$(UV) pip compile --quiet --generate-hashes --python-version 3.11 requirements.in -o requirements.txt
