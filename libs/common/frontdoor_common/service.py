@@ -24,7 +24,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from frontdoor_common.auth import Principal, TokenVerifier, require
-from frontdoor_common.bus.consumer import ConsumerRunner, EventRouter, Handler
+from frontdoor_common.bus.consumer import ConsumerRunner, EventRouter, Handler, OwnTransactionHandler
 from frontdoor_common.bus.kafka import KafkaBus
 from frontdoor_common.bus.outbox import Outbox
 from frontdoor_common.bus.relay import OutboxRelay
@@ -44,7 +44,7 @@ class ConsumerSpec:
 
     name: str
     topics: list[str]
-    handler: Callable[[Runtime], Handler | EventRouter]
+    handler: Callable[[Runtime], Handler | EventRouter | OwnTransactionHandler]
 
 
 @dataclass
@@ -242,29 +242,30 @@ def build_app(settings: ServiceSettings, spec: ServiceSpec) -> FastAPI:
                     await relay.start()
                     runtime.relay = relay
                     closers.append(relay.stop)
-                if settings.run_consumers:
-                    for c in spec.consumers:
-                        runner = ConsumerRunner(
-                            c.name,
-                            c.topics,
-                            c.handler(runtime),
-                            db=db,
-                            settings=settings,
-                            bus=bus,
-                            metrics=metrics,
-                            outbox=runtime.outbox,
-                        )
-                        await runner.start()
-                        runtime.consumers.append(runner)
-                        closers.append(runner.stop)
             else:
                 log.warning("no KAFKA_BOOTSTRAP_SERVERS: events stay in the outbox until a broker is configured")
-            if settings.seed_demo and spec.seed is not None:
-                await spec.seed(runtime)
+            # Hooks build the service's own machinery; the seed and the consumers may use it.
             for hook in spec.on_startup:
                 await hook(runtime)
             for hook in spec.on_shutdown:
                 closers.append(lambda h=hook: h(runtime))  # type: ignore[misc]
+            if settings.seed_demo and spec.seed is not None:
+                await spec.seed(runtime)
+            if runtime.bus is not None and settings.run_consumers:
+                for c in spec.consumers:
+                    runner = ConsumerRunner(
+                        c.name,
+                        c.topics,
+                        c.handler(runtime),
+                        db=db,
+                        settings=settings,
+                        bus=runtime.bus,
+                        metrics=metrics,
+                        outbox=runtime.outbox,
+                    )
+                    await runner.start()
+                    runtime.consumers.append(runner)
+                    closers.append(runner.stop)
             log.info("service started", port=settings.port, database=db.dialect)
             yield
         finally:

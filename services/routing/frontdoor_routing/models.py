@@ -2,8 +2,15 @@
 
 from __future__ import annotations
 
+import uuid
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, Column, Index, UniqueConstraint
 from sqlalchemy.orm import registry
-from sqlmodel import SQLModel
+from sqlmodel import Field, SQLModel
+
+from frontdoor_common.models import UTCDateTime, new_id, utcnow
 
 
 class RoutingModel(SQLModel, registry=registry()):
@@ -11,3 +18,109 @@ class RoutingModel(SQLModel, registry=registry()):
 
 
 metadata = RoutingModel.metadata
+
+
+class Queue(RoutingModel, table=True):
+    """A queue ("loop"): what callers chose in the IVR, with its service rules."""
+
+    __tablename__ = "queues"
+    __table_args__ = (Index("ix_queues_tenant", "tenant_id"),)
+
+    id: uuid.UUID = Field(default_factory=new_id, primary_key=True)
+    tenant_id: str = Field(max_length=64)
+    name: str = Field(max_length=120)
+    ivr_digit: str | None = Field(default=None, max_length=2)
+    language: str | None = Field(default=None, max_length=8)
+    is_switchboard: bool = False
+    service_level_seconds: int = 20
+    priority: int = 0
+    max_wait_seconds: int | None = None
+    callback_offer_seconds: int | None = None
+    wrapup_seconds: int = 0
+    offer_timeout_seconds: int = 15
+    strategy: str = Field(default="longest_idle", max_length=20)
+    overflow: list[dict[str, Any]] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    open: bool = True
+    open_reason: str | None = Field(default=None, max_length=20)
+    active: bool = True
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+class Call(RoutingModel, table=True):
+    """A call (or a callback task) and its lifecycle; the source of KPIs."""
+
+    __tablename__ = "calls"
+    __table_args__ = (
+        UniqueConstraint("tenant_id", "cti_call_id", name="uq_calls_tenant_cti"),
+        Index("ix_calls_tenant_arrived", "tenant_id", "arrived_at"),
+        Index("ix_calls_tenant_state", "tenant_id", "state"),
+        Index("ix_calls_member", "tenant_id", "member_id", "answered_at"),
+    )
+
+    id: uuid.UUID = Field(default_factory=new_id, primary_key=True)
+    tenant_id: str = Field(max_length=64)
+    cti_call_id: str = Field(max_length=200)
+    kind: str = Field(default="call", max_length=10)
+    caller_number: str | None = Field(default=None, max_length=40)
+    language: str | None = Field(default=None, max_length=8)
+    ivr_digit: str | None = Field(default=None, max_length=2)
+    queue_id: uuid.UUID | None = None
+    original_queue_id: uuid.UUID | None = None
+    member_id: uuid.UUID | None = None
+    member_candidates: int = 0
+    state: str = Field(default="arrived", max_length=20)
+    outcome_reason: str | None = Field(default=None, max_length=20)
+    priority: int = 0
+    preferred_agent_id: uuid.UUID | None = None
+    arrived_at: datetime = Field(sa_type=UTCDateTime)
+    queued_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    entered_queue_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    offered_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    answered_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    leg_answered_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    talk_ended_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    completed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    abandoned_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    agent_id: uuid.UUID | None = None
+    agent_team_id: uuid.UUID | None = None
+    talk_seconds: float = 0.0
+    wrapup_seconds: float = 0.0
+    transfers: int = 0
+    transferred_out: bool = False
+    resolution: str | None = Field(default=None, max_length=30)
+    contact_reason: str | None = Field(default=None, max_length=80)
+    callback_id: uuid.UUID | None = None
+    service_level_seconds: int | None = None
+    updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+class AgentView(RoutingModel, table=True):
+    """Routing's replica of an agent, built from the agents service's events."""
+
+    __tablename__ = "agent_view"
+    __table_args__ = (Index("ix_agent_view_tenant", "tenant_id"),)
+
+    agent_id: uuid.UUID = Field(primary_key=True)
+    tenant_id: str = Field(max_length=64)
+    name: str = Field(default="", max_length=200)
+    team_id: uuid.UUID | None = None
+    presence: str = Field(default="logged_out", max_length=20)
+    presence_since: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    blocked: bool = False
+    blocked_reason: str | None = Field(default=None, max_length=40)
+    active: bool = True
+    queues: list[dict[str, Any]] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    not_responding_since: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    event_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+class TenantOpening(RoutingModel, table=True):
+    """Whether a tenant as a whole is open (from the agents service's opening events)."""
+
+    __tablename__ = "tenant_opening"
+
+    tenant_id: str = Field(primary_key=True, max_length=64)
+    open: bool = True
+    reason: str | None = Field(default=None, max_length=20)
+    at: datetime | None = Field(default=None, sa_type=UTCDateTime)

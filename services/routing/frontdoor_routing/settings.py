@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pydantic import AliasChoices, Field
 from pydantic_settings import SettingsConfigDict
 
 from frontdoor_common.settings import ServiceSettings
@@ -14,3 +15,19 @@ class Settings(ServiceSettings):
 
     service_name: str = "routing"
     port: int = 8001
+    # Where the other services answer (the launcher sets FRONTDOOR_<SERVICE>_URL).
+    members_url: str | None = Field(
+        default=None, validation_alias=AliasChoices("ROUTING_MEMBERS_URL", "FRONTDOOR_MEMBERS_URL", "members_url")
+    )
+    agents_url: str | None = Field(
+        default=None, validation_alias=AliasChoices("ROUTING_AGENTS_URL", "FRONTDOOR_AGENTS_URL", "agents_url")
+    )
+    # Caller identification must never hold up routing: past this, the call goes on unidentified.
+    identify_timeout_s: float = 0.3
+    reconcile_timeout_s: float = 5.0
+    seconds_per_priority: float = 60.0
+    known_agent_preference_seconds: float = 10.0
+    known_agent_memory_hours: float = 24.0
+    default_aht_seconds: float = 180.0
+    # With JWKS in production routing cannot mint tokens: give it one to call the agents service.
+    service_token: str | None = None

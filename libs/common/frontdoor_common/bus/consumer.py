@@ -41,6 +41,23 @@ from frontdoor_common.telemetry import Metrics, context_from_headers, tracer
 log = get_logger(__name__)
 
 Handler = Callable[[AsyncSession, Envelope], Awaitable[None]]
+Claim = Callable[[AsyncSession], Awaitable[bool]]
+
+
+class OwnTransactionHandler:
+    """A handler that opens its own transaction (e.g. under a lock it must hold until commit).
+
+    It must call `claim(session)` inside that transaction first and return False, changing
+    nothing, when the claim says the event was already handled.
+    """
+
+    async def run(self, envelope: Envelope, claim: Claim) -> bool:
+        """Handle the event in a transaction of the handler's own; False if it was a duplicate."""
+        raise NotImplementedError
+
+    def handles(self, event_type: str) -> bool:
+        """Whether this handler wants the type."""
+        return True
 
 
 class PoisonEvent(Exception):
@@ -101,7 +118,7 @@ class ConsumerRunner:
         self,
         name: str,
         topics: list[str],
-        handler: Handler | EventRouter,
+        handler: Handler | EventRouter | OwnTransactionHandler,
         *,
         db: Database,
         settings: ServiceSettings,
@@ -219,7 +236,7 @@ class ConsumerRunner:
         except (ValidationError, ValueError) as exc:
             await self._dead_letter(record, None, exc, attempts=0)
             return
-        if isinstance(self.handler, EventRouter) and not self.handler.handles(envelope.type):
+        if isinstance(self.handler, EventRouter | OwnTransactionHandler) and not self.handler.handles(envelope.type):
             return
         token = otel_context.attach(context_from_headers(headers))
         try:
@@ -235,12 +252,22 @@ class ConsumerRunner:
         delay = self.settings.consumer_retry_backoff_s
         while True:
             try:
-                async with self.db.transaction() as session:
-                    if not await claim(session, self.name, envelope.id, envelope.type):
+                if isinstance(self.handler, OwnTransactionHandler):
+
+                    async def _claim(session: AsyncSession, e: Envelope = envelope) -> bool:
+                        return await claim(session, self.name, e.id, e.type)
+
+                    if not await self.handler.run(envelope, _claim):
                         self.duplicates += 1
                         self.metrics.labels(self.metrics.consumed, consumer=self.name, outcome="duplicate").inc()
                         return
-                    await self.handler(session, envelope)
+                else:
+                    async with self.db.transaction() as session:
+                        if not await claim(session, self.name, envelope.id, envelope.type):
+                            self.duplicates += 1
+                            self.metrics.labels(self.metrics.consumed, consumer=self.name, outcome="duplicate").inc()
+                            return
+                        await self.handler(session, envelope)
                 self.handled += 1
                 self.metrics.labels(self.metrics.consumed, consumer=self.name, outcome="handled").inc()
                 return

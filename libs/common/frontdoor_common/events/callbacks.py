@@ -1,7 +1,11 @@
 """Events published by the callbacks service on `frontdoor.callbacks.v1`.
 
-Routing consumes `callbacks.callback.dispatched` and queues the callback as a task.
-Extend, never rename.
+Routing consumes `callbacks.callback.dispatched` and queues the callback as a task in
+`callback.queue_id`, ordered by `callback.original_arrived_at` (a queue callback's original
+arrival on its first dispatch, otherwise the moment it fell due), with `callback.priority`
+and a preferred `callback.agent_id`. `attempt` is the dispatch's sequence number: unique per
+callback, so (callback_id, attempt) dedupes. Routing should drop a task it still holds when
+the callback is completed, expired or cancelled. Extend, never rename.
 """
 
 from __future__ import annotations
@@ -15,7 +19,13 @@ from pydantic import BaseModel
 from frontdoor_common.bus import topics
 from frontdoor_common.bus.events import Event
 
-CallbackStatus = Literal["pending", "scheduled", "dispatched", "completed", "failed", "expired", "cancelled"]
+# scheduled: waiting until due; dispatched: a task in routing's queue; in_progress: an agent
+# answered the task; completed: reached; failed: wrong number; expired: window or deadline
+# passed or attempts ran out. "pending" is kept for compatibility (never written today).
+CallbackStatus = Literal[
+    "pending", "scheduled", "dispatched", "in_progress", "completed", "failed", "expired", "cancelled"
+]
+ExpiryReason = Literal["window_passed", "deadline_passed", "attempts_exhausted", "wrong_number", "no_opening"]
 AttemptOutcome = Literal["reached", "no_answer", "busy", "wrong_number", "voicemail"]
 
 
@@ -42,6 +52,12 @@ class CallbackSnapshot(BaseModel):
     requested_at: datetime
     due_at: datetime | None = None
     at_risk: bool = False
+    # Added after the first contract (extensions only):
+    dispatches: int = 0  # how many times it was handed to routing
+    last_outcome: AttemptOutcome | None = None
+    closed_at: datetime | None = None
+    closed_reason: ExpiryReason | None = None
+    requests: int = 1  # how many requests were merged into this one (deduplication)
 
 
 class CallbackEvent(Event):
@@ -58,13 +74,14 @@ class CallbackRequested(CallbackEvent):
     """A callback was requested (or an existing pending one for the number and queue updated)."""
 
     name = "callbacks.callback.requested"
+    updated: bool = False  # True: a second request for the same number and queue updated this one
 
 
 class CallbackDispatched(CallbackEvent):
     """The callback is due: routing queues it as a task and offers it like a call."""
 
     name = "callbacks.callback.dispatched"
-    attempt: int
+    attempt: int  # the dispatch's sequence number (1, 2, ...): unique per callback
 
 
 class CallbackAttempted(CallbackEvent):
@@ -73,21 +90,39 @@ class CallbackAttempted(CallbackEvent):
     name = "callbacks.callback.attempted"
     outcome: AttemptOutcome
     agent_id: uuid.UUID | None = None
+    attempt: int = 0  # the attempt's number (1-based)
+    recorded_by: Literal["agent", "routing"] = "agent"  # routing: inferred from a completed callback task
+    next_due_at: datetime | None = None  # when a retry is scheduled
 
 
 class CallbackCompleted(CallbackEvent):
     """The member was reached."""
 
     name = "callbacks.callback.completed"
+    agent_id: uuid.UUID | None = None  # who reached the member
 
 
 class CallbackExpired(CallbackEvent):
-    """Window or deadline passed, or attempts ran out, without reaching the member."""
+    """Window or deadline passed, or attempts ran out, without reaching the member.
+
+    Also published (with status "failed", reason "wrong_number") when the number proved wrong,
+    so every closed callback that did not reach the member ends in this one event type.
+    """
 
     name = "callbacks.callback.expired"
+    reason: ExpiryReason = "window_passed"  # wrong_number comes with status "failed"
 
 
 class CallbackAtRisk(CallbackEvent):
     """A callback with a deadline risks missing it: flagged to the team."""
 
     name = "callbacks.callback.at_risk"
+    seconds_left: float | None = None  # until the deadline
+    reason: Literal["deadline_near", "no_opening_before_deadline"] = "deadline_near"
+
+
+class CallbackReprioritised(CallbackEvent):
+    """A dispatched callback's priority rose (its deadline nears): routing may re-rank the task."""
+
+    name = "callbacks.callback.reprioritised"
+    attempt: int  # the dispatch it applies to

@@ -1,12 +1,163 @@
-"""Events published by the members service on `frontdoor.members.v1`."""
+"""Events published by the members service on `frontdoor.members.v1`.
+
+Keyed by member id, so one member's events stay in order. No event ever carries a
+national ID (not even masked) or a free-text summary: only what BI pipelines and the
+other services need. Field names are a contract: extend, never rename.
+"""
 
 from __future__ import annotations
 
+import uuid
+from datetime import date, datetime
+from typing import Literal
+
+from pydantic import BaseModel
+
 from frontdoor_common.bus import topics
 from frontdoor_common.bus.events import Event
+
+VerificationLevel = Literal["none", "member", "on_behalf_invoice", "third_party_case"]
+MembershipChangeKind = Literal["join", "leave", "move_department", "move_union"]
+
+
+class MemberSnapshot(BaseModel):
+    """A member as other services may see them (no national ID, no address)."""
+
+    member_id: uuid.UUID
+    tenant_id: str
+    member_number: str
+    first_name: str
+    last_name: str
+    phones: list[str] = []
+    has_email: bool = False
+    returned_mail: bool = False
+    placeholder_national_id: bool = False
+    department_id: uuid.UUID | None = None
+    status: str
+    category: str
+    employer: str | None = None
+    workplace: str | None = None
+    is_shop_steward: bool = False
 
 
 class MembersEvent(Event):
     """Base of the members service's events."""
 
     topic = topics.MEMBERS
+
+
+class MemberEvent(MembersEvent):
+    """Base of member events: keyed by member id."""
+
+    member: MemberSnapshot
+    at: datetime
+
+    def key(self) -> str:
+        return str(self.member.member_id)
+
+
+class MemberCreated(MemberEvent):
+    """A member was registered."""
+
+    name = "members.member.created"
+
+
+class MemberUpdated(MemberEvent):
+    """A member's data changed; `changed` names the fields (national_id when it was replaced)."""
+
+    name = "members.member.updated"
+    changed: list[str] = []
+
+
+class DossierEntryAdded(MembersEvent):
+    """An entry was added to a member's dossier (log, remark, call, callback, membership)."""
+
+    name = "members.dossier.entry_added"
+    entry_id: uuid.UUID
+    member_id: uuid.UUID
+    tenant_id: str
+    kind: str
+    channel: str | None = None
+    reason: str | None = None
+    outcome: str | None = None
+    outcome_date: date | None = None
+    call_id: uuid.UUID | None = None
+    callback_id: uuid.UUID | None = None
+    department_id: uuid.UUID | None = None
+    occurred_at: datetime
+
+    def key(self) -> str:
+        return str(self.member_id)
+
+
+class MembershipChangeEvent(MembersEvent):
+    """Base of membership change events: keyed by member id."""
+
+    change_id: uuid.UUID
+    member_id: uuid.UUID
+    tenant_id: str
+    kind: MembershipChangeKind
+    status: Literal["awaiting_confirmation", "confirmed", "cancelled"]
+    from_department_id: uuid.UUID | None = None
+    to_department_id: uuid.UUID | None = None
+    requested_on: date
+    effective_on: date | None = None
+    confirmed_on: date | None = None
+
+    def key(self) -> str:
+        return str(self.member_id)
+
+
+class MembershipChangeRequested(MembershipChangeEvent):
+    """A join, leave or move was requested and awaits written confirmation."""
+
+    name = "members.membership.change_requested"
+
+
+class MembershipChangeConfirmed(MembershipChangeEvent):
+    """The written confirmation arrived and the change was applied."""
+
+    name = "members.membership.change_confirmed"
+
+
+class ContactIdentified(MembersEvent):
+    """A contact (e.g. a call) was matched to exactly one member by the caller's number."""
+
+    name = "members.contact.identified"
+    contact_id: uuid.UUID
+    member_id: uuid.UUID
+    tenant_id: str
+    call_id: uuid.UUID | None = None
+    at: datetime
+
+    def key(self) -> str:
+        return str(self.member_id)
+
+
+class ContactVerified(MembersEvent):
+    """A contact reached a verification level for a member."""
+
+    name = "members.contact.verified"
+    contact_id: uuid.UUID
+    member_id: uuid.UUID
+    tenant_id: str
+    call_id: uuid.UUID | None = None
+    level: VerificationLevel
+    at: datetime
+
+    def key(self) -> str:
+        return str(self.member_id)
+
+
+class ContactLocked(MembersEvent):
+    """A contact reached the limit of failed verification attempts."""
+
+    name = "members.contact.locked"
+    contact_id: uuid.UUID
+    tenant_id: str
+    call_id: uuid.UUID | None = None
+    failed_attempts: int
+    at: datetime
+
+    def key(self) -> str:
+        return str(self.contact_id)

@@ -8,6 +8,7 @@ from collections.abc import Sequence
 
 import sqlalchemy as sa
 import sqlmodel
+import frontdoor_common.models
 from alembic import op
 ${imports if imports else ""}
 

@@ -101,18 +101,19 @@ class NaiveRouter:
         priority: int = 0,
         preferred_agent: Id | None = None,
         preference_window: float | None = None,
+        entered_at: float | None = None,
     ) -> list[Decision]:
         rules = self.queues[queue_id]
         seq = next(self._seq)
         arrived = now if arrived_at is None else arrived_at
-        call = _C(
-            call_id, seq, queue_id, now, (arrived - (priority + rules.priority) * self.config.seconds_per_priority, seq)
-        )
+        entered = now if entered_at is None else entered_at
+        virtual = arrived - (priority + rules.priority) * self.config.seconds_per_priority
+        call = _C(call_id, seq, queue_id, entered, (virtual, seq))
         self.calls[call_id] = call
         for i, step in enumerate(rules.overflow):
-            self._timer(now + step.after_seconds, "overflow", call, i)
+            self._timer(entered + step.after_seconds, "overflow", call, i)
         if rules.max_wait is not None:
-            self._timer(now + rules.max_wait, "max_wait", call, 0)
+            self._timer(entered + rules.max_wait, "max_wait", call, 0)
         if preferred_agent is not None and preferred_agent in self.agents:
             window = self.config.preference_window if preference_window is None else preference_window
             call.preferred_agent, call.preferred_until = preferred_agent, now + window

@@ -206,6 +206,7 @@ class Router:
         priority: int = 0,
         preferred_agent: Id | None = None,
         preference_window: float | None = None,
+        entered_at: float | None = None,
     ) -> list[Decision]:
         """A call enters a queue (arrival, transfer, callback task); returns offers it causes."""
         if call_id in self._calls:
@@ -214,13 +215,14 @@ class Router:
         seq = next(self._seq)
         arrived = now if arrived_at is None else arrived_at
         virtual = arrived - (priority + queue.rules.priority) * self.config.seconds_per_priority
-        call = _Call(call_id, seq, queue_id, arrived, now, priority, (virtual, seq))
+        entered = now if entered_at is None else entered_at  # earlier after a restart
+        call = _Call(call_id, seq, queue_id, arrived, entered, priority, (virtual, seq))
         self._calls[call_id] = call
         self._calls_by_seq[seq] = call
         for step_index, step in enumerate(queue.rules.overflow):
-            self._timer(now + step.after_seconds, "overflow", call, step_index)
+            self._timer(entered + step.after_seconds, "overflow", call, step_index)
         if queue.rules.max_wait is not None:
-            self._timer(now + queue.rules.max_wait, "max_wait", call, 0)
+            self._timer(entered + queue.rules.max_wait, "max_wait", call, 0)
         if preferred_agent is not None and preferred_agent in self._agents:
             window = self.config.preference_window if preference_window is None else preference_window
             call.preferred_agent = preferred_agent

@@ -1,0 +1,309 @@
+"""Routing end to end on the real broker and databases: CTI calls, offers over SSE, KPIs."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import uuid
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from datetime import UTC, datetime
+from typing import Any
+
+import httpx
+import pytest
+from aiokafka import AIOKafkaConsumer
+
+from frontdoor_common.bus.events import Envelope
+from frontdoor_common.bus.kafka import KafkaBus
+from frontdoor_common.events.agents import AgentPresenceChanged, AgentSnapshot, QueueMembership, QueueOpeningChanged
+from frontdoor_common.testing import auth, eventually, serve_app
+from frontdoor_routing.app import create_app
+from frontdoor_routing.settings import Settings
+
+TENANT = "7e3a1c52-0000-4000-8000-000000000001"
+OTHER_TENANT = "7e3a1c52-0000-4000-8000-000000000002"
+
+
+class Desk:
+    """An agent desktop: reads the agent's offer stream in the background."""
+
+    def __init__(self, base: str, token: str, agent_id: uuid.UUID) -> None:
+        self.base, self.token, self.agent_id = base, token, agent_id
+        self.events: list[tuple[str, dict[str, Any]]] = []
+        self._task: asyncio.Task[None] | None = None
+        self.connected = asyncio.Event()
+
+    async def _read(self) -> None:
+        async with httpx.AsyncClient(base_url=self.base, timeout=None) as client, client.stream(
+            "GET", f"/v1/agents/{self.agent_id}/offers", headers=auth(self.token)
+        ) as response:
+            assert response.status_code == 200
+            event = None
+            async for line in response.aiter_lines():
+                if line.startswith(": connected"):
+                    self.connected.set()
+                elif line.startswith("event: "):
+                    event = line[7:]
+                elif line.startswith("data: ") and event:
+                    self.events.append((event, json.loads(line[6:])))
+
+    async def start(self) -> Desk:
+        self._task = asyncio.create_task(self._read())
+        await asyncio.wait_for(self.connected.wait(), 10)
+        return self
+
+    async def stop(self) -> None:
+        if self._task:
+            self._task.cancel()
+            with __import__("contextlib").suppress(asyncio.CancelledError, Exception):
+                await self._task
+
+    def offers(self) -> list[dict[str, Any]]:
+        return [d for e, d in self.events if e == "offer"]
+
+
+class Platform:
+    """The routing app on a port, a CTI client, and an agents-service stand-in on the bus."""
+
+    def __init__(self, base: str, settings: Settings, bus: KafkaBus, token: str) -> None:
+        self.base, self.settings, self.bus, self.token = base, settings, bus, token
+        self.http = httpx.AsyncClient(base_url=base, headers=auth(token), timeout=30)
+
+    async def agent(self, agent_id: uuid.UUID, queues: dict[uuid.UUID, int], presence: str = "available",
+                    tenant: str = TENANT, blocked: bool = False) -> None:
+        """Publish what the agents service would: the agent's current snapshot."""
+        now = datetime.now(UTC)
+        snap = AgentSnapshot(agent_id=agent_id, tenant_id=tenant, name=f"Agent {str(agent_id)[:4]}",
+                             presence=presence, presence_since=now, blocked=blocked,  # type: ignore[arg-type]
+                             available=presence == "available" and not blocked,
+                             queues=[QueueMembership(queue_id=q, proficiency=p) for q, p in queues.items()])
+        await self._publish(AgentPresenceChanged(current=snap, at=now), tenant)
+
+    async def opening(self, open_: bool, queue_id: uuid.UUID | None = None) -> None:
+        await self._publish(QueueOpeningChanged(tenant_id=TENANT, queue_id=queue_id, open=open_, reason="holiday",
+                                                at=datetime.now(UTC)), TENANT)
+
+    async def _publish(self, event: Any, tenant: str) -> None:
+        env = Envelope.wrap(event, tenant=tenant, source="agents")
+        await self.bus.producer.send_and_wait(self.settings.topic(event.topic), env.model_dump_json().encode(),
+                                              key=event.key().encode())
+
+    async def queue(self, **body: Any) -> dict[str, Any]:
+        r = await self.http.post("/v1/queues", json=body)
+        assert r.status_code == 201, r.text
+        return dict(r.json())
+
+    async def call(self, **body: Any) -> httpx.Response:
+        return await self.http.post("/v1/calls", json=body)
+
+    async def agent_known(self, agent_id: uuid.UUID, available: bool = True) -> None:
+        engine = self.app.state.runtime.state["engine"]
+
+        def check() -> bool:
+            tenant = engine.tenants.get(TENANT)
+            return bool(tenant and agent_id in tenant.agents and
+                        (tenant.router.agent_status(agent_id) in ("idle", "offered", "busy")) == available)
+
+        await eventually(check)
+
+    app: Any = None
+
+
+@pytest.fixture
+def settings(make_settings: Callable[..., Settings]) -> Settings:
+    return make_settings(Settings, known_agent_preference_seconds=0)
+
+
+@asynccontextmanager
+async def platform(settings: Settings, token_for: Callable[..., str]) -> AsyncIterator[Platform]:
+    app = create_app(settings)
+    bus = KafkaBus(str(settings.kafka_bootstrap_servers), client_id="test-agents")
+    await bus.start()
+    try:
+        async with serve_app(app) as base:
+            p = Platform(base, settings, bus, token_for(TENANT))
+            p.app = app
+            try:
+                yield p
+            finally:
+                await p.http.aclose()
+    finally:
+        await bus.stop()
+
+
+async def routing_events(settings: Settings, want: int, timeout: float = 15) -> list[Envelope]:
+    consumer = AIOKafkaConsumer(settings.topic("frontdoor.routing.v1"), bootstrap_servers=settings.kafka_bootstrap_servers,
+                                auto_offset_reset="earliest", enable_auto_commit=False)
+    await consumer.start()
+    out: list[Envelope] = []
+    try:
+        deadline = asyncio.get_running_loop().time() + timeout
+        while len(out) < want and asyncio.get_running_loop().time() < deadline:
+            for records in (await consumer.getmany(timeout_ms=200)).values():
+                out.extend(Envelope.model_validate_json(r.value) for r in records)
+    finally:
+        await consumer.stop()
+    return out
+
+
+async def test_a_call_is_queued_offered_over_sse_answered_and_completed_with_every_step_published(
+    settings: Settings, token_for: Callable[..., str]
+) -> None:
+    async with platform(settings, token_for) as p:
+        invoices = await p.queue(name="Invoices", ivr_digit="1", wrapup_seconds=0)
+        q = uuid.UUID(invoices["id"])
+        ada, bo = uuid.uuid4(), uuid.uuid4()
+        await p.agent(ada, {q: 3})
+        await p.agent_known(ada)
+        await p.agent(bo, {q: 3})
+        await p.agent_known(bo)
+        desk = await Desk(p.base, p.token, ada).start()
+        r = await p.call(cti_call_id="cti-1", caller_number="+4790000001", ivr_digit="1")
+        assert r.status_code == 201, r.text
+        view = r.json()
+        assert view["outcome"] == "offered" and view["call"]["queue_id"] == str(q)
+        await eventually(lambda: desk.offers())
+        offer = desk.offers()[0]
+        assert offer["call_id"] == view["call"]["call_id"] and offer["agent_id"] == str(ada)
+
+        again = await p.call(cti_call_id="cti-1", caller_number="+4790000001", ivr_digit="1")
+        assert again.status_code == 200 and again.json()["call"]["call_id"] == view["call"]["call_id"]
+
+        early = await p.http.post(f"/v1/calls/{view['call']['call_id']}/complete")
+        assert early.status_code == 409 and early.json()["error_id"] == "transition_not_allowed"
+
+        accepted = await p.http.post(f"/v1/offers/{offer['offer_id']}/accept")
+        assert accepted.status_code == 200 and accepted.json()["outcome"] == "answered"
+        second = await p.http.post(f"/v1/offers/{offer['offer_id']}/accept")
+        assert second.status_code == 409 and second.json()["error_id"] == "offer_not_open"
+
+        done = await p.http.post(f"/v1/calls/{view['call']['call_id']}/complete",
+                                 json={"resolution": "resolved", "contact_reason": "invoice"})
+        assert done.status_code == 200
+        final = (await p.http.get(f"/v1/calls/{view['call']['call_id']}")).json()
+        assert final["call"]["state"] == "completed" and final["call"]["resolution"] == "resolved"
+        await desk.stop()
+
+        events = await routing_events(settings, want=7)
+        mine = [e for e in events if e.subject == view["call"]["call_id"]]
+        assert [e.type for e in mine] == ["routing.call.arrived", "routing.call.queued", "routing.call.offered",
+                                          "routing.call.answered", "routing.call.wrap_up", "routing.call.completed"]
+        assert mine[-1].data["call"]["agent_id"] == str(ada)
+        assert mine[-1].tenant == TENANT
+
+
+async def test_bad_input_and_other_tenants_get_problems_and_change_nothing(
+    settings: Settings, token_for: Callable[..., str]
+) -> None:
+    async with platform(settings, token_for) as p:
+        await p.queue(name="Invoices", ivr_digit="1")
+        r = await p.call(cti_call_id="x", ivr_digit="7")
+        assert r.status_code == 422 and r.json()["field"] == "ivr_digit"
+        r = await p.call(cti_call_id="x")
+        assert r.status_code == 422 and r.headers["content-type"] == "application/problem+json"
+        r = await p.http.post("/v1/queues", json={"name": "Dup", "ivr_digit": "1"})
+        assert r.status_code == 409 and r.json()["field"] == "ivr_digit"
+        r = await p.http.post("/v1/queues", json={"name": "Bad", "strategy": "random"})
+        assert r.status_code == 422 and r.json()["field"] == "strategy"
+        r = await p.http.post("/v1/queues", json={"name": "Bad", "overflow": [
+            {"after_seconds": 10, "queue_ids": [str(uuid.uuid4())]}]})
+        assert r.status_code == 422 and r.json()["field"] == "overflow.0.queue_ids.0"
+        # another tenant sees none of it, not even as a 403
+        other = httpx.AsyncClient(base_url=p.base, headers=auth(token_for(OTHER_TENANT)))
+        mine = (await p.http.get("/v1/queues")).json()
+        assert (await other.get("/v1/queues")).json() == []
+        assert (await other.get(f"/v1/queues/{mine[0]['id']}")).status_code == 404
+        assert (await other.post(f"/v1/offers/{uuid.uuid4()}/accept")).status_code == 404
+        await other.aclose()
+        assert len((await p.http.get("/v1/queues")).json()) == 1
+
+
+async def test_closed_hours_and_nobody_logged_in_are_stated_explicitly(
+    settings: Settings, token_for: Callable[..., str]
+) -> None:
+    async with platform(settings, token_for) as p:
+        q = uuid.UUID((await p.queue(name="Work", ivr_digit="2"))["id"])
+        r = await p.call(cti_call_id="nobody", ivr_digit="2")
+        assert r.json()["outcome"] == "no_agents"
+        agent = uuid.uuid4()
+        await p.agent(agent, {q: 3}, presence="away")
+        await p.agent_known(agent, available=False)
+        assert (await p.call(cti_call_id="away", ivr_digit="2")).json()["outcome"] == "queued"
+        await p.opening(False)
+        engine = p.app.state.runtime.state["engine"]
+        await eventually(lambda: not engine.tenants[TENANT].open)
+        assert (await p.call(cti_call_id="holiday", ivr_digit="2")).json()["outcome"] == "closed"
+
+
+async def test_an_unanswered_offer_times_out_and_the_call_goes_to_the_next_agent(
+    settings: Settings, token_for: Callable[..., str]
+) -> None:
+    async with platform(settings, token_for) as p:
+        q = uuid.UUID((await p.queue(name="Invoices", ivr_digit="1", offer_timeout_seconds=1))["id"])
+        absent, present = uuid.uuid4(), uuid.uuid4()
+        await p.agent(absent, {q: 3})
+        await p.agent_known(absent)
+        await p.agent(present, {q: 3})
+        await p.agent_known(present)
+        desk = await Desk(p.base, p.token, present).start()
+        view = (await p.call(cti_call_id="c", ivr_digit="1")).json()
+        call_id = view["call"]["call_id"]
+        first = (await p.http.get(f"/v1/calls/{call_id}")).json()["call"]["agent_id"]
+        assert first == str(absent)
+        await eventually(lambda: desk.offers(), timeout=10)
+        assert desk.offers()[0]["call_id"] == call_id
+        engine = p.app.state.runtime.state["engine"]
+        assert engine.tenants[TENANT].router.agent_status(absent) == "unavailable"
+        await desk.stop()
+
+
+async def test_waiting_calls_keep_their_place_and_wait_time_across_a_restart(
+    settings: Settings, token_for: Callable[..., str]
+) -> None:
+    async with platform(settings, token_for) as p:
+        q = uuid.UUID((await p.queue(name="Invoices", ivr_digit="1"))["id"])
+        agent = uuid.uuid4()
+        await p.agent(agent, {q: 3}, presence="away")
+        await p.agent_known(agent, available=False)
+        ids = [(await p.call(cti_call_id=f"c{i}", ivr_digit="1")).json()["call"]["call_id"] for i in range(3)]
+        before = [(await p.http.get(f"/v1/calls/{c}")).json() for c in ids]
+    async with platform(settings, token_for) as p:
+        after = [(await p.http.get(f"/v1/calls/{c}")).json() for c in ids]
+        assert [a["position"] for a in after] == [1, 2, 3]
+        assert [a["call"]["arrived_at"] for a in after] == [b["call"]["arrived_at"] for b in before]
+        await p.agent(agent, {q: 3})
+        await eventually(lambda: p.app.state.runtime.state["engine"].tenants[TENANT].router.offer_of(
+            uuid.UUID(ids[0])) is not None)
+
+
+async def test_a_transfer_keeps_the_arrival_time_and_kpis_count_it_once(
+    settings: Settings, token_for: Callable[..., str]
+) -> None:
+    async with platform(settings, token_for) as p:
+        one = uuid.UUID((await p.queue(name="Switchboard", ivr_digit="3", wrapup_seconds=0))["id"])
+        two = uuid.UUID((await p.queue(name="Work", ivr_digit="2", wrapup_seconds=0))["id"])
+        a, b = uuid.uuid4(), uuid.uuid4()
+        await p.agent(a, {one: 3})
+        await p.agent(b, {two: 3})
+        await p.agent_known(a)
+        await p.agent_known(b)
+        view = (await p.call(cti_call_id="t", ivr_digit="3")).json()
+        call_id = view["call"]["call_id"]
+        await p.http.post(f"/v1/calls/{call_id}/answer", json={"agent_id": str(a)})
+        moved = (await p.http.post(f"/v1/calls/{call_id}/transfer", json={"queue_id": str(two)})).json()
+        assert moved["call"]["queue_id"] == str(two) and moved["call"]["transfers"] == 1
+        assert moved["call"]["arrived_at"] == view["call"]["arrived_at"]
+        await p.http.post(f"/v1/calls/{call_id}/answer", json={"agent_id": str(b)})
+        await p.http.post(f"/v1/calls/{call_id}/complete")
+        abandoned = (await p.call(cti_call_id="gone", ivr_digit="2")).json()
+        gone = await p.http.post(f"/v1/calls/{abandoned['call']['call_id']}/abandon")
+        assert gone.json()["call"]["state"] == "abandoned"
+        kpis = (await p.http.get("/v1/kpis", params={"group_by": "queue"})).json()
+        assert kpis["total"]["offered"] == 2
+        assert kpis["total"]["answered"] == 1 and kpis["total"]["abandoned"] == 1
+        assert kpis["total"]["transfer_rate"] == 1.0
+        by_queue = {r["queue_id"]: r for r in kpis["rows"]}
+        assert by_queue[str(one)]["answered"] == 1 and by_queue[str(one)]["transferred"] == 1
+        stats = (await p.http.get(f"/v1/queues/{two}/stats")).json()
+        assert stats["waiting"] == 0 and stats["agents"]["available"] == 1
