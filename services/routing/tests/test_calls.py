@@ -133,8 +133,12 @@ async def platform(settings: Settings, token_for: Callable[..., str]) -> AsyncIt
 
 
 async def routing_events(settings: Settings, want: int, timeout: float = 15) -> list[Envelope]:
-    consumer = AIOKafkaConsumer(settings.topic("frontdoor.routing.v1"), bootstrap_servers=settings.kafka_bootstrap_servers,
-                                auto_offset_reset="earliest", enable_auto_commit=False)
+    consumer = AIOKafkaConsumer(
+        settings.topic("frontdoor.routing.v1"),
+        bootstrap_servers=settings.kafka_bootstrap_servers,
+        auto_offset_reset="earliest",
+        enable_auto_commit=False,
+    )
     await consumer.start()
     out: list[Envelope] = []
     try:

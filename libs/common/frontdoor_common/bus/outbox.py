@@ -42,6 +42,31 @@ class Outbox:
         )
         return envelope
 
+    async def add_many(self, session: AsyncSession, events: list[Event], *, tenant: str) -> list[Envelope]:
+        """Stage many events with one statement (bulk producers, backfills)."""
+        traceparent = current_traceparent()
+        envelopes = [Envelope.wrap(e, tenant=tenant, source=self.source, traceparent=traceparent) for e in events]
+        now = datetime.now(UTC)
+        headers = json.dumps({"traceparent": traceparent} if traceparent else {})
+        await session.execute(
+            insert(outbox),
+            [
+                {
+                    "event_id": env.id,
+                    "topic": e.topic,
+                    "key": env.subject,
+                    "type": env.type,
+                    "tenant": tenant,
+                    "payload": env.model_dump_json(),
+                    "headers": headers,
+                    "created_at": now,
+                }
+                for e, env in zip(events, envelopes, strict=True)
+            ],
+        )
+        self._hook(session)
+        return envelopes
+
     async def add_raw(
         self,
         session: AsyncSession,

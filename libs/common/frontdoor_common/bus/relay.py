@@ -90,8 +90,13 @@ class OutboxRelay:
             self._leader_conn = None
 
     async def _ensure_topics(self) -> None:
-        names = [self.settings.topic(t) for t in self.topics]
-        names += [self.settings.topic(topic_names.dead_letter(t)) for t in self.topics]
+        logical = list(self.topics)
+        with contextlib.suppress(Exception):  # topics named by rows waiting to go out, too
+            async with self.db.transaction() as session:
+                pending = await session.execute(select(outbox.c.topic).where(outbox.c.sent_at.is_(None)).distinct())
+                logical += [t for (t,) in pending.all() if t not in logical and not t.endswith(".dlq")]
+        names = [self.settings.topic(t) for t in logical]
+        names += [self.settings.topic(topic_names.dead_letter(t)) for t in logical]
         await ensure_topics(
             self.bus.bootstrap,
             names,

@@ -100,4 +100,7 @@ class QueueOpeningChanged(Event):
         return str(self.queue_id or self.tenant_id)
 
 
-PresenceReason = Literal["break", "meeting", "training", "not_responding", "lunch", "admin", "other"]
+# Away reasons (a tenant may configure its own list) and, for logged_out, "vacation" and "leave".
+PresenceReason = Literal[
+    "break", "meeting", "training", "not_responding", "lunch", "admin", "other", "vacation", "leave"
+]
