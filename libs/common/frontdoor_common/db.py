@@ -21,8 +21,8 @@ def async_url(url: str) -> str:
     return url
 
 
-def make_engine(url: str, *, echo: bool = False) -> AsyncEngine:
-    """Create an engine; SQLite gets WAL, a busy timeout and serialised write transactions."""
+def make_engine(url: str, *, echo: bool = False, read_only: bool = False) -> AsyncEngine:
+    """Create an engine; SQLite gets WAL, a busy timeout and (unless read-only) serialised writes."""
     url = async_url(url)
     if url.startswith("sqlite"):
         path = url.split(":///", 1)[1]
@@ -31,12 +31,12 @@ def make_engine(url: str, *, echo: bool = False) -> AsyncEngine:
         engine = create_async_engine(
             url, echo=echo, connect_args={"timeout": 30}, poolclass=NullPool if ":memory:" in url else None
         )
-        _sqlite_pragmas(engine)
+        _sqlite_pragmas(engine, immediate=not read_only)
         return engine
     return create_async_engine(url, echo=echo, pool_size=10, max_overflow=20, pool_pre_ping=True)
 
 
-def _sqlite_pragmas(engine: AsyncEngine) -> None:
+def _sqlite_pragmas(engine: AsyncEngine, *, immediate: bool = True) -> None:
     # SQLite upgrades a deferred read transaction to a write lazily and then fails with
     # SQLITE_BUSY instead of waiting; BEGIN IMMEDIATE takes the write lock up front so the
     # busy timeout applies and concurrent requests queue instead of erroring.
@@ -52,7 +52,7 @@ def _sqlite_pragmas(engine: AsyncEngine) -> None:
 
     @event.listens_for(engine.sync_engine, "begin")
     def _begin(conn: Any) -> None:
-        conn.exec_driver_sql("BEGIN IMMEDIATE")
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
 
 class Database:
@@ -62,6 +62,12 @@ class Database:
         self.url = async_url(url)
         self.engine = make_engine(self.url, echo=echo)
         self.sessionmaker = async_sessionmaker(self.engine, expire_on_commit=False, class_=AsyncSession)
+        # Reads that must not queue behind writers: on SQLite (WAL) a plain BEGIN reads a
+        # snapshot without taking the write lock; elsewhere it is the same engine.
+        self.read_engine = (
+            make_engine(self.url, echo=echo, read_only=True) if self.engine.dialect.name == "sqlite" else self.engine
+        )
+        self.read_sessionmaker = async_sessionmaker(self.read_engine, expire_on_commit=False, class_=AsyncSession)
 
     @property
     def dialect(self) -> str:
@@ -74,6 +80,12 @@ class Database:
         async with self.sessionmaker() as session, session.begin():
             yield session
 
+    @asynccontextmanager
+    async def snapshot(self) -> AsyncIterator[AsyncSession]:
+        """A read-only transaction that never waits for the write lock."""
+        async with self.read_sessionmaker() as session, session.begin():
+            yield session
+
     async def ping(self) -> None:
         """Raise unless the database answers."""
         async with self.engine.connect() as conn:
@@ -82,3 +94,5 @@ class Database:
     async def dispose(self) -> None:
         """Close every pooled connection."""
         await self.engine.dispose()
+        if self.read_engine is not self.engine:
+            await self.read_engine.dispose()

@@ -478,8 +478,14 @@ class Engine:
         for agent_id, message in mutation.notes:
             self.hub.publish(tenant_id, agent_id, message)
         counts = tenant.router.snapshot()
-        log.info("tenant loaded", tenant=tenant_id, queues=len(tenant.queues), agents=len(views),
-                 calls=counts["calls"], offers=counts["offers"])
+        log.info(
+            "tenant loaded",
+            tenant=tenant_id,
+            queues=len(tenant.queues),
+            agents=len(views),
+            calls=counts["calls"],
+            offers=counts["offers"],
+        )
         return tenant
 
     def _agent_info(self, tenant: TenantState, view: AgentView) -> AgentInfo:

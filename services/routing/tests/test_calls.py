@@ -35,9 +35,10 @@ class Desk:
         self.connected = asyncio.Event()
 
     async def _read(self) -> None:
-        async with httpx.AsyncClient(base_url=self.base, timeout=None) as client, client.stream(
-            "GET", f"/v1/agents/{self.agent_id}/offers", headers=auth(self.token)
-        ) as response:
+        async with (
+            httpx.AsyncClient(base_url=self.base, timeout=None) as client,
+            client.stream("GET", f"/v1/agents/{self.agent_id}/offers", headers=auth(self.token)) as response,
+        ):
             assert response.status_code == 200
             event = None
             async for line in response.aiter_lines():
@@ -70,24 +71,41 @@ class Platform:
         self.base, self.settings, self.bus, self.token = base, settings, bus, token
         self.http = httpx.AsyncClient(base_url=base, headers=auth(token), timeout=30)
 
-    async def agent(self, agent_id: uuid.UUID, queues: dict[uuid.UUID, int], presence: str = "available",
-                    tenant: str = TENANT, blocked: bool = False) -> None:
+    async def agent(
+        self,
+        agent_id: uuid.UUID,
+        queues: dict[uuid.UUID, int],
+        presence: str = "available",
+        tenant: str = TENANT,
+        blocked: bool = False,
+    ) -> None:
         """Publish what the agents service would: the agent's current snapshot."""
         now = datetime.now(UTC)
-        snap = AgentSnapshot(agent_id=agent_id, tenant_id=tenant, name=f"Agent {str(agent_id)[:4]}",
-                             presence=presence, presence_since=now, blocked=blocked,  # type: ignore[arg-type]
-                             available=presence == "available" and not blocked,
-                             queues=[QueueMembership(queue_id=q, proficiency=p) for q, p in queues.items()])
+        snap = AgentSnapshot(
+            agent_id=agent_id,
+            tenant_id=tenant,
+            name=f"Agent {str(agent_id)[:4]}",
+            presence=presence,
+            presence_since=now,
+            blocked=blocked,  # type: ignore[arg-type]
+            available=presence == "available" and not blocked,
+            queues=[QueueMembership(queue_id=q, proficiency=p) for q, p in queues.items()],
+        )
         await self._publish(AgentPresenceChanged(current=snap, at=now), tenant)
 
     async def opening(self, open_: bool, queue_id: uuid.UUID | None = None) -> None:
-        await self._publish(QueueOpeningChanged(tenant_id=TENANT, queue_id=queue_id, open=open_, reason="holiday",
-                                                at=datetime.now(UTC)), TENANT)
+        await self._publish(
+            QueueOpeningChanged(
+                tenant_id=TENANT, queue_id=queue_id, open=open_, reason="holiday", at=datetime.now(UTC)
+            ),
+            TENANT,
+        )
 
     async def _publish(self, event: Any, tenant: str) -> None:
         env = Envelope.wrap(event, tenant=tenant, source="agents")
-        await self.bus.producer.send_and_wait(self.settings.topic(event.topic), env.model_dump_json().encode(),
-                                              key=event.key().encode())
+        await self.bus.producer.send_and_wait(
+            self.settings.topic(event.topic), env.model_dump_json().encode(), key=event.key().encode()
+        )
 
     async def queue(self, **body: Any) -> dict[str, Any]:
         r = await self.http.post("/v1/queues", json=body)
@@ -102,8 +120,11 @@ class Platform:
 
         def check() -> bool:
             tenant = engine.tenants.get(TENANT)
-            return bool(tenant and agent_id in tenant.agents and
-                        (tenant.router.agent_status(agent_id) in ("idle", "offered", "busy")) == available)
+            return bool(
+                tenant
+                and agent_id in tenant.agents
+                and (tenant.router.agent_status(agent_id) in ("idle", "offered", "busy")) == available
+            )
 
         await eventually(check)
 
@@ -182,8 +203,10 @@ async def test_a_call_is_queued_offered_over_sse_answered_and_completed_with_eve
         second = await p.http.post(f"/v1/offers/{offer['offer_id']}/accept")
         assert second.status_code == 409 and second.json()["error_id"] == "offer_not_open"
 
-        done = await p.http.post(f"/v1/calls/{view['call']['call_id']}/complete",
-                                 json={"resolution": "resolved", "contact_reason": "invoice"})
+        done = await p.http.post(
+            f"/v1/calls/{view['call']['call_id']}/complete",
+            json={"resolution": "resolved", "contact_reason": "invoice"},
+        )
         assert done.status_code == 200
         final = (await p.http.get(f"/v1/calls/{view['call']['call_id']}")).json()
         assert final["call"]["state"] == "completed" and final["call"]["resolution"] == "resolved"
@@ -191,8 +214,14 @@ async def test_a_call_is_queued_offered_over_sse_answered_and_completed_with_eve
 
         events = await routing_events(settings, want=7)
         mine = [e for e in events if e.subject == view["call"]["call_id"]]
-        assert [e.type for e in mine] == ["routing.call.arrived", "routing.call.queued", "routing.call.offered",
-                                          "routing.call.answered", "routing.call.wrap_up", "routing.call.completed"]
+        assert [e.type for e in mine] == [
+            "routing.call.arrived",
+            "routing.call.queued",
+            "routing.call.offered",
+            "routing.call.answered",
+            "routing.call.wrap_up",
+            "routing.call.completed",
+        ]
         assert mine[-1].data["call"]["agent_id"] == str(ada)
         assert mine[-1].tenant == TENANT
 
@@ -210,8 +239,9 @@ async def test_bad_input_and_other_tenants_get_problems_and_change_nothing(
         assert r.status_code == 409 and r.json()["field"] == "ivr_digit"
         r = await p.http.post("/v1/queues", json={"name": "Bad", "strategy": "random"})
         assert r.status_code == 422 and r.json()["field"] == "strategy"
-        r = await p.http.post("/v1/queues", json={"name": "Bad", "overflow": [
-            {"after_seconds": 10, "queue_ids": [str(uuid.uuid4())]}]})
+        r = await p.http.post(
+            "/v1/queues", json={"name": "Bad", "overflow": [{"after_seconds": 10, "queue_ids": [str(uuid.uuid4())]}]}
+        )
         assert r.status_code == 422 and r.json()["field"] == "overflow.0.queue_ids.0"
         # another tenant sees none of it, not even as a 403
         other = httpx.AsyncClient(base_url=p.base, headers=auth(token_for(OTHER_TENANT)))
@@ -277,8 +307,9 @@ async def test_waiting_calls_keep_their_place_and_wait_time_across_a_restart(
         assert [a["position"] for a in after] == [1, 2, 3]
         assert [a["call"]["arrived_at"] for a in after] == [b["call"]["arrived_at"] for b in before]
         await p.agent(agent, {q: 3})
-        await eventually(lambda: p.app.state.runtime.state["engine"].tenants[TENANT].router.offer_of(
-            uuid.UUID(ids[0])) is not None)
+        await eventually(
+            lambda: p.app.state.runtime.state["engine"].tenants[TENANT].router.offer_of(uuid.UUID(ids[0])) is not None
+        )
 
 
 async def test_a_transfer_keeps_the_arrival_time_and_kpis_count_it_once(

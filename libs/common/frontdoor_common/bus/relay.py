@@ -142,7 +142,7 @@ class OutboxRelay:
 
     async def publish_batch(self) -> int:
         """Publish up to one batch of unsent rows, in id order; return how many."""
-        async with self.db.transaction() as session:
+        async with self.db.snapshot() as session:
             rows = (
                 await session.execute(
                     select(

@@ -121,6 +121,13 @@ class CallbackAtRisk(CallbackEvent):
     reason: Literal["deadline_near", "no_opening_before_deadline"] = "deadline_near"
 
 
+class CallbackCancelled(CallbackEvent):
+    """Nobody is to call back any more (the member withdrew it, or it was handled otherwise)."""
+
+    name = "callbacks.callback.cancelled"
+    reason: str | None = None
+
+
 class CallbackReprioritised(CallbackEvent):
     """A dispatched callback's priority rose (its deadline nears): routing may re-rank the task."""
 
