@@ -1,0 +1,45 @@
+"""Recording reads of personal data, in the reading request's own transaction."""
+
+from __future__ import annotations
+
+import uuid
+
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from frontdoor_common.errors import Unavailable
+from frontdoor_common.logging import get_logger
+from frontdoor_members.audit.models import PersonalDataRead
+
+log = get_logger(__name__)
+
+
+async def record_read(
+    session: AsyncSession,
+    *,
+    tenant_id: str,
+    member_id: uuid.UUID,
+    subject: str,
+    purpose: str,
+    fields: list[str],
+    contact_id: uuid.UUID | None,
+    request_id: str | None,
+) -> PersonalDataRead:
+    """Write the audit record now; if it cannot be written the read fails (503), revealing nothing."""
+    entry = PersonalDataRead(
+        tenant_id=tenant_id,
+        member_id=member_id,
+        subject=subject,
+        purpose=purpose,
+        fields=fields,
+        contact_id=contact_id,
+        request_id=request_id,
+    )
+    try:
+        async with session.begin_nested():
+            session.add(entry)
+            await session.flush()
+    except SQLAlchemyError as exc:
+        log.error("personal data read refused: audit record not written", error_type=type(exc).__name__)
+        raise Unavailable("The read could not be audited, so it was refused.", error_id="audit_unavailable") from None
+    return entry

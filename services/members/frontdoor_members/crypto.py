@@ -1,0 +1,32 @@
+"""National IDs at rest: Fernet encryption with rotatable keys (newest first)."""
+
+from __future__ import annotations
+
+from cryptography.fernet import Fernet, InvalidToken, MultiFernet
+
+
+class Vault:
+    """Encrypts and decrypts personal identifiers; never logs what it handles."""
+
+    def __init__(self, keys: list[str]) -> None:
+        self._fernet = MultiFernet([Fernet(k) for k in keys])
+        self._primary = Fernet(keys[0])
+
+    def encrypt(self, plaintext: str) -> str:
+        """Ciphertext (with the newest key) as text."""
+        return self._fernet.encrypt(plaintext.encode()).decode()
+
+    def decrypt(self, ciphertext: str) -> str:
+        """Plaintext of a token made with any configured key."""
+        return self._fernet.decrypt(ciphertext.encode()).decode()
+
+    def rotate(self, ciphertext: str) -> str | None:
+        """The token re-encrypted with the newest key, or None when it already is."""
+        try:
+            self._primary.decrypt(ciphertext.encode())
+            return None
+        except InvalidToken:
+            return self._fernet.rotate(ciphertext.encode()).decode()
+
+    def __repr__(self) -> str:  # never show keys
+        return "Vault(<keys hidden>)"

@@ -1,0 +1,122 @@
+"""Queries on members, phones, invoices and powers of attorney (always scoped by tenant)."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+
+from sqlalchemy import delete, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from frontdoor_members.members.models import Invoice, Member, MemberPhone, PowerOfAttorney
+
+
+async def get(session: AsyncSession, tenant_id: str, member_id: uuid.UUID) -> Member | None:
+    """The tenant's member, or None (another tenant's member is None too)."""
+    member = await session.get(Member, member_id)
+    return member if member is not None and member.tenant_id == tenant_id else None
+
+
+async def by_number(session: AsyncSession, tenant_id: str, member_number: str) -> Member | None:
+    """The member with this member number."""
+    result = await session.scalars(
+        select(Member).where(Member.tenant_id == tenant_id, Member.member_number == member_number)
+    )
+    return result.first()
+
+
+async def by_numbers(session: AsyncSession, tenant_id: str, numbers: Sequence[str]) -> list[Member]:
+    """Members whose member number is one of `numbers`."""
+    if not numbers:
+        return []
+    result = await session.scalars(
+        select(Member).where(Member.tenant_id == tenant_id, Member.member_number.in_(list(numbers)))  # type: ignore[attr-defined]
+    )
+    return list(result)
+
+
+async def phones(session: AsyncSession, member_id: uuid.UUID) -> list[MemberPhone]:
+    """A member's numbers in their order."""
+    result = await session.scalars(
+        select(MemberPhone).where(MemberPhone.member_id == member_id).order_by(MemberPhone.position)
+    )
+    return list(result)
+
+
+async def replace_phones(
+    session: AsyncSession, tenant_id: str, member_id: uuid.UUID, numbers: list[tuple[str, str]]
+) -> list[MemberPhone]:
+    """Replace a member's numbers with (e164, kind) pairs; duplicates keep their first kind."""
+    await session.execute(delete(MemberPhone).where(MemberPhone.member_id == member_id))  # type: ignore[arg-type]
+    rows: list[MemberPhone] = []
+    seen: set[str] = set()
+    for position, (e164, kind) in enumerate(numbers):
+        if e164 in seen:
+            continue
+        seen.add(e164)
+        row = MemberPhone(tenant_id=tenant_id, member_id=member_id, e164=e164, kind=kind, position=position)
+        session.add(row)
+        rows.append(row)
+    return rows
+
+
+async def candidates_by_phone(session: AsyncSession, tenant_id: str, e164: str) -> list[tuple[Member, MemberPhone]]:
+    """Members with this number (uses ix_member_phones_lookup)."""
+    result = await session.execute(
+        select(Member, MemberPhone)
+        .join(MemberPhone, MemberPhone.member_id == Member.id)  # type: ignore[arg-type]
+        .where(MemberPhone.tenant_id == tenant_id, MemberPhone.e164 == e164)
+        .order_by(Member.last_name, Member.first_name)
+    )
+    return [(m, p) for m, p in result.all()]
+
+
+async def invoice_by_kid(session: AsyncSession, tenant_id: str, kid: str) -> Invoice | None:
+    """The invoice with this KID."""
+    result = await session.scalars(select(Invoice).where(Invoice.tenant_id == tenant_id, Invoice.kid == kid))
+    return result.first()
+
+
+async def invoice(session: AsyncSession, tenant_id: str, invoice_id: uuid.UUID) -> Invoice | None:
+    """One of the tenant's invoices."""
+    found = await session.get(Invoice, invoice_id)
+    return found if found is not None and found.tenant_id == tenant_id else None
+
+
+async def invoices(session: AsyncSession, member_id: uuid.UUID) -> list[Invoice]:
+    """A member's invoices, newest due date first."""
+    result = await session.scalars(
+        select(Invoice).where(Invoice.member_id == member_id).order_by(Invoice.due_date.desc())  # type: ignore[attr-defined]
+    )
+    return list(result)
+
+
+async def count_invoices(session: AsyncSession, member_id: uuid.UUID) -> int:
+    """How many invoices the member has had."""
+    return len(await invoices(session, member_id))
+
+
+async def powers_of_attorney(
+    session: AsyncSession, member_id: uuid.UUID, *, active: bool = True
+) -> list[PowerOfAttorney]:
+    """A member's recorded powers of attorney (active ones by default)."""
+    query = select(PowerOfAttorney).where(PowerOfAttorney.member_id == member_id)
+    if active:
+        query = query.where(PowerOfAttorney.revoked_at.is_(None))  # type: ignore[union-attr]
+    result = await session.scalars(query.order_by(PowerOfAttorney.granted_at))
+    return list(result)
+
+
+async def power_of_attorney(session: AsyncSession, tenant_id: str, poa_id: uuid.UUID) -> PowerOfAttorney | None:
+    """One recorded power of attorney."""
+    found = await session.get(PowerOfAttorney, poa_id)
+    return found if found is not None and found.tenant_id == tenant_id else None
+
+
+async def with_national_id(session: AsyncSession, after: uuid.UUID | None, limit: int) -> list[Member]:
+    """A page of members (every tenant) holding an encrypted national ID, by id."""
+    query = select(Member).where(Member.national_id_encrypted.is_not(None))  # type: ignore[union-attr]
+    if after is not None:
+        query = query.where(Member.id > after)  # type: ignore[operator]
+    result = await session.scalars(query.order_by(Member.id).limit(limit))  # type: ignore[arg-type]
+    return list(result)

@@ -1,0 +1,35 @@
+"""Queries on tenant settings and departments (always scoped by tenant)."""
+
+from __future__ import annotations
+
+import uuid
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from frontdoor_members.tenants.models import Department, TenantSettings
+
+
+async def settings(session: AsyncSession, tenant_id: str) -> TenantSettings | None:
+    """The tenant's stored settings."""
+    return await session.get(TenantSettings, tenant_id)
+
+
+async def department(session: AsyncSession, tenant_id: str, department_id: uuid.UUID) -> Department | None:
+    """One of the tenant's departments."""
+    found = await session.get(Department, department_id)
+    return found if found is not None and found.tenant_id == tenant_id else None
+
+
+async def department_by_code(session: AsyncSession, tenant_id: str, code: str) -> Department | None:
+    """A department by its code."""
+    result = await session.scalars(select(Department).where(Department.tenant_id == tenant_id, Department.code == code))
+    return result.first()
+
+
+async def departments(session: AsyncSession, tenant_id: str) -> list[Department]:
+    """Every department of the tenant, by code."""
+    result = await session.scalars(
+        select(Department).where(Department.tenant_id == tenant_id).order_by(Department.code)
+    )
+    return list(result)
