@@ -61,8 +61,10 @@ class ServiceSettings(BaseSettings):
     jwt_jwks_url: str | None = None
     jwt_issuer: str = "frontdoor"
     jwt_audience: str | None = None
-    # Tenants this instance serves (empty = all). Used to shard routing by tenant.
+    # Tenants this instance serves (empty = all), and the shard's name: routing is sharded by
+    # tenant, and each shard consumes every event in its own consumer group, keeping its own.
     tenants: list[str] = Field(default_factory=list)
+    shard: str | None = None
 
     # Telemetry
     log_level: str = "INFO"

@@ -372,7 +372,7 @@ class Engine:
         """Load every tenant from the database and start the timer loop."""
         async with self.runtime.db.transaction() as session:
             tenants = {t for (t,) in (await session.execute(select(Queue.tenant_id).distinct())).all()}
-        for tenant_id in sorted(tenants):
+        for tenant_id in sorted(t for t in tenants if self.served(t)):
             async with self.mutation(tenant_id):
                 pass  # loading happens on first use, including recovery of waiting calls
         self._timer_task = asyncio.create_task(self._timer_loop(), name="routing-timers")

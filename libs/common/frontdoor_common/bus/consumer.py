@@ -135,7 +135,8 @@ class ConsumerRunner:
         self.bus = bus
         self.metrics = metrics
         self.outbox = outbox
-        self.group_id = group_id or f"{settings.topic_prefix}{settings.service_name}.{name}"
+        shard = f".shard-{settings.shard}" if settings.shard else ""
+        self.group_id = group_id or f"{settings.topic_prefix}{settings.service_name}.{name}{shard}"
         self.consumer: AIOKafkaConsumer | None = None
         self._task: asyncio.Task[None] | None = None
         self._cluster_id: str | None = None
