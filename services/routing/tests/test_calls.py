@@ -342,3 +342,40 @@ async def test_a_transfer_keeps_the_arrival_time_and_kpis_count_it_once(
         assert by_queue[str(one)]["answered"] == 1 and by_queue[str(one)]["transferred"] == 1
         stats = (await p.http.get(f"/v1/queues/{two}/stats")).json()
         assert stats["waiting"] == 0 and stats["agents"]["available"] == 1
+
+
+async def test_a_dispatched_callback_is_queued_in_its_place_and_once_only(
+    settings: Settings, token_for: Callable[..., str]
+) -> None:
+    from datetime import timedelta
+
+    from frontdoor_common.events.callbacks import CallbackDispatched, CallbackSnapshot
+
+    async with platform(settings, token_for) as p:
+        q = uuid.UUID((await p.queue(name="Invoices", ivr_digit="1"))["id"])
+        agent = uuid.uuid4()
+        await p.agent(agent, {q: 3}, presence="away")
+        await p.agent_known(agent, available=False)
+        live = (await p.call(cti_call_id="live", ivr_digit="1")).json()
+        # A caller who left a callback five minutes ago: the task stands before the live call.
+        cb = CallbackSnapshot(
+            callback_id=uuid.uuid4(),
+            tenant_id=TENANT,
+            number="+4790000009",
+            queue_id=q,
+            source="queue",
+            status="dispatched",
+            requested_at=datetime.now(UTC),
+            original_arrived_at=datetime.now(UTC) - timedelta(minutes=5),
+        )
+        event = CallbackDispatched(callback=cb, attempt=1)
+        await p._publish(event, TENANT)
+        await p._publish(event, TENANT)  # delivered twice (a new event id): still one task
+        engine = p.app.state.runtime.state["engine"]
+        await eventually(lambda: engine.tenants[TENANT].router.waiting_count(q) == 2)
+        assert (await p.http.get(f"/v1/calls/{live['call']['call_id']}")).json()["position"] == 2
+        await p.agent(agent, {q: 3})
+        events = await routing_events(settings, want=6)
+        offered = [e for e in events if e.type == "routing.call.offered"]
+        assert offered and offered[0].data["call"]["kind"] == "callback"
+        assert offered[0].data["call"]["callback_id"] == str(cb.callback_id)
