@@ -53,6 +53,7 @@ lock: install
 	$(UV) pip compile --quiet --generate-hashes requirements-bootstrap.in -o requirements-bootstrap.txt
 
 catalogue: install
+	@mkdir -p docs
 	$(PY) -m frontdoor_common.catalogue > docs/events.json
 
 clean:
