@@ -379,3 +379,35 @@ async def test_a_dispatched_callback_is_queued_in_its_place_and_once_only(
         offered = [e for e in events if e.type == "routing.call.offered"]
         assert offered and offered[0].data["call"]["kind"] == "callback"
         assert offered[0].data["call"]["callback_id"] == str(cb.callback_id)
+
+
+async def test_the_caller_is_identified_and_a_slow_or_absent_members_service_never_holds_up_the_call(
+    make_settings: Callable[..., Settings], token_for: Callable[..., str]
+) -> None:
+    from fastapi import FastAPI
+
+    member = uuid.uuid4()
+    members = FastAPI()
+    delay = {"seconds": 0.0}
+
+    @members.get("/v1/members/lookup")
+    async def lookup(phone: str) -> dict[str, Any]:
+        await asyncio.sleep(delay["seconds"])
+        return {"candidates": [{"member_id": str(member)}] if phone == "+4790000001" else []}
+
+    async with serve_app(members) as members_url:
+        settings = make_settings(
+            Settings, members_url=members_url, identify_timeout_s=0.3, known_agent_preference_seconds=0
+        )
+        async with platform(settings, token_for) as p:
+            await p.queue(name="Invoices", ivr_digit="1")
+            known = (await p.call(cti_call_id="k", caller_number="+4790000001", ivr_digit="1")).json()
+            assert known["call"]["member_id"] == str(member)
+            delay["seconds"] = 2.0
+            started = asyncio.get_running_loop().time()
+            slow = (await p.call(cti_call_id="s", caller_number="+4790000001", ivr_digit="1")).json()
+            assert slow["call"]["member_id"] is None
+            assert asyncio.get_running_loop().time() - started < 1.5
+    async with platform(make_settings(Settings, members_url="http://127.0.0.1:9"), token_for) as p:
+        down = await p.call(cti_call_id="d", caller_number="+4790000001", ivr_digit="1")
+        assert down.status_code == 201 and down.json()["call"]["member_id"] is None

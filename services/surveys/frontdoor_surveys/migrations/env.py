@@ -1,5 +1,8 @@
 """Alembic environment of the surveys service."""
 
+import frontdoor_surveys.gateway.models
+import frontdoor_surveys.policy.models
+import frontdoor_surveys.surveys.models  # noqa: F401  (register the tables on the metadata)
 from frontdoor_common.migrations import run_env
 from frontdoor_surveys.models import metadata
 

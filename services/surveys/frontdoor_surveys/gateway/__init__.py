@@ -1,0 +1,1 @@
+"""The SMS gateway behind an interface (file or HTTP provider) and the SMS outbox sender."""

@@ -1,0 +1,1 @@
+"""Surveys: created from completed calls and callbacks, driven by inbound SMS, expired on time."""
