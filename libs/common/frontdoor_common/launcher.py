@@ -24,9 +24,9 @@ from frontdoor_common.settings import DEMO_TENANT_ID
 SERVICES = {"routing": 8001, "members": 8002, "agents": 8003, "callbacks": 8004, "surveys": 8005}
 
 
-def service_urls() -> dict[str, str]:
+def service_urls(ports: dict[str, int] | None = None) -> dict[str, str]:
     """Where each service listens locally (passed to the others)."""
-    return {name: f"http://127.0.0.1:{port}" for name, port in SERVICES.items()}
+    return {name: f"http://127.0.0.1:{port}" for name, port in (ports or SERVICES).items()}
 
 
 def _port_free(port: int) -> bool:
@@ -44,9 +44,16 @@ class Platform:
     """The processes of a running platform."""
 
     def __init__(
-        self, var_dir: Path, *, broker_port: int = 19092, seed: bool = True, extra_env: dict[str, str] | None = None
+        self,
+        var_dir: Path,
+        *,
+        broker_port: int = 19092,
+        seed: bool = True,
+        extra_env: dict[str, str] | None = None,
+        ports: dict[str, int] | None = None,
     ) -> None:
         self.var_dir = var_dir
+        self.ports = ports or dict(SERVICES)
         self.broker_port = broker_port
         self.seed = seed
         self.extra_env = extra_env or {}
@@ -68,9 +75,9 @@ class Platform:
         env.update(self.extra_env)
         env["KAFKA_BOOTSTRAP_SERVERS"] = self.bootstrap
         env["FRONTDOOR_VAR_DIR"] = str(self.var_dir)
-        for name, url in service_urls().items():
+        for name, url in service_urls(self.ports).items():
             env[f"FRONTDOOR_{name.upper()}_URL"] = url
-        for name, port in SERVICES.items():
+        for name, port in self.ports.items():
             env[f"{name.upper()}_PORT"] = str(port)
             env[f"{name.upper()}_SEED_DEMO"] = "true" if self.seed else "false"
             log = open(self.var_dir / f"{name}.log", "ab")  # noqa: SIM115 - the child owns it
@@ -87,14 +94,14 @@ class Platform:
     def wait_ready(self, timeout: float = 90.0) -> None:
         """Block until every service's /readyz says ready."""
         deadline = time.monotonic() + timeout
-        pending = set(SERVICES)
+        pending = set(self.ports)
         while pending:
             for name in sorted(pending):
                 proc = self.processes[name]
                 if proc.poll() is not None:
                     raise RuntimeError(f"{name} exited with {proc.returncode}; see {self.var_dir / (name + '.log')}")
                 try:
-                    with urllib.request.urlopen(f"http://127.0.0.1:{SERVICES[name]}/readyz", timeout=1) as r:
+                    with urllib.request.urlopen(f"http://127.0.0.1:{self.ports[name]}/readyz", timeout=1) as r:
                         if r.status == 200:
                             pending.discard(name)
                 except Exception:
