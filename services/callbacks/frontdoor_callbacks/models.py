@@ -1,4 +1,7 @@
-"""The callbacks service's tables (its own metadata, its own database)."""
+"""The callbacks service's tables (its own metadata, its own database).
+
+Every table module is imported here so that the metadata (and Alembic) sees them all.
+"""
 
 from __future__ import annotations
 
@@ -11,3 +14,9 @@ class CallbacksModel(SQLModel, registry=registry()):
 
 
 metadata = CallbacksModel.metadata
+
+
+def load_tables() -> None:
+    """Import every table module (registers the tables on `metadata`)."""
+    from frontdoor_callbacks.callbacks import models as _callbacks  # noqa: F401
+    from frontdoor_callbacks.queues import models as _queues  # noqa: F401

@@ -1,0 +1,1 @@
+"""Callback requests: create, deduplicate, list, record attempts."""

@@ -1,0 +1,1 @@
+"""The local replica of routing's queues (from `routing.queue.upserted`)."""

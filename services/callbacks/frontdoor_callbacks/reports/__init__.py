@@ -1,0 +1,1 @@
+"""Callback reports: what waits now, and how a period went."""

@@ -1,0 +1,1 @@
+"""Follows a dispatched callback through routing's call events (kind="callback")."""
