@@ -16,6 +16,7 @@ from frontdoor_common.events.routing import (
     CallAnswered,
     CallCompleted,
     CallSnapshot,
+    CallTransferred,
     CallWrapUp,
     OfferWithdrawn,
     QueueUpserted,
@@ -93,6 +94,19 @@ def build_router(runtime: Runtime) -> EventRouter:
         # Someone who went away or logged out meanwhile stays so.
         if agent.presence in ("on_call", "wrap_up"):
             await apply(session, runtime, agent, "available", None, _at(call.completed_at, envelope=envelope))
+
+    @router.on(CallTransferred.name)
+    async def transferred(session: AsyncSession, envelope: Envelope) -> None:
+        # The transferring agent's conversation is over (routing holds them for the queue's
+        # wrap-up itself); the call goes on with someone else.
+        event = CallTransferred.parse(envelope)
+        if event.from_agent_id is None or event.call.agent_id == event.from_agent_id:
+            return  # a transfer out to a number: wrap-up and completion events follow for this agent
+        agent = await session.get(Agent, event.from_agent_id)
+        if agent is None or agent.tenant_id != envelope.tenant:
+            return
+        if agent.presence == "on_call":
+            await apply(session, runtime, agent, "available", None, envelope.time)
 
     @router.on(OfferWithdrawn.name)
     async def withdrawn(session: AsyncSession, envelope: Envelope) -> None:

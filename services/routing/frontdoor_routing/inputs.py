@@ -43,8 +43,9 @@ async def upsert_agent(engine: Engine, m: Mutation, snap: agent_events.AgentSnap
     view = await m.session.get(AgentView, snap.agent_id)
     if view is not None and view.tenant_id != snap.tenant_id:
         return  # an id of another tenant: never cross tenants
-    if view is not None and view.event_at is not None and view.event_at > at:
-        return  # out of order: a newer snapshot is already applied
+    # No reordering by `at`: the agents service publishes each agent's events in commit order
+    # on one key, and `at` is when a change took effect (a meeting's start), not when it was
+    # decided, so a later event may carry an earlier `at`.
     if view is None:
         view = AgentView(agent_id=snap.agent_id, tenant_id=snap.tenant_id)
         m.session.add(view)

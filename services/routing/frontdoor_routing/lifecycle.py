@@ -302,7 +302,11 @@ async def transfer(engine: Engine, tenant_id: str, call_id: uuid.UUID, body: Tra
         call.queue_id = target.id
         call.agent_id = None
         call.leg_answered_at = None
-        await m.emit(ev.CallTransferred(call=snapshot(call), from_queue_id=from_queue, to_queue_id=target.id))
+        await m.emit(
+            ev.CallTransferred(
+                call=snapshot(call), from_queue_id=from_queue, to_queue_id=target.id, from_agent_id=agent_id
+            )
+        )
         await m.apply(m.router.finish(agent_id, m.now, _wrapup(m, from_queue)))
         await _admit(m, call, target)
         return view_of(m.tenant, call)

@@ -115,6 +115,7 @@ class CallTransferred(CallEvent):
     name = "routing.call.transferred"
     from_queue_id: uuid.UUID | None
     to_queue_id: uuid.UUID
+    from_agent_id: uuid.UUID | None = None  # the agent whose conversation ended with the transfer
 
 
 class CallWrapUp(CallEvent):
