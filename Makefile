@@ -10,7 +10,7 @@ SERVICES := routing members agents callbacks surveys
 EDITABLES := -e libs/common $(foreach s,$(SERVICES),-e services/$(s))
 PYTEST_ARGS ?=
 
-.PHONY: install run test lint typecheck pytest bench bench-relay bench-routing bench-routing-rest lock catalogue clean
+.PHONY: install run test lint typecheck pytest bench bench-relay bench-routing bench-routing-rest simulate simulate-erlang demo lock catalogue clean
 
 $(STAMP): requirements.txt requirements-bootstrap.txt libs/common/pyproject.toml $(foreach s,$(SERVICES),services/$(s)/pyproject.toml)
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Frontdoor needs Python 3.11 or newer")'
@@ -47,6 +47,12 @@ bench-routing: install
 
 bench-routing-rest: install
 	$(PY) -m frontdoor_routing.bench.rest
+
+simulate: install
+	$(PY) -m frontdoor_routing.planning simulate --profile services/routing/frontdoor_routing/planning/examples/union-day.json --staffing 0.8 $(SIM_ARGS)
+
+simulate-erlang: install
+	$(PY) -m frontdoor_routing.planning erlang-check
 
 lock: install
 	$(UV) pip compile --quiet --generate-hashes --python-version 3.11 requirements.in -o requirements.txt

@@ -11,6 +11,7 @@ from frontdoor_common.service import ConsumerSpec, Runtime, ServiceSpec, build_a
 from frontdoor_routing.api import calls, offers, queues, stats
 from frontdoor_routing.engine import Engine
 from frontdoor_routing.inputs import INPUT_TOPICS, RoutingInputs, reconcile_soon
+from frontdoor_routing.planning.endpoints import router as staffing_router
 from frontdoor_routing.seed import seed_demo
 from frontdoor_routing.settings import Settings
 
@@ -37,7 +38,7 @@ SPEC = ServiceSpec(
         "Queues (IVR digit, language, service level, overflow), the call lifecycle for CTI systems, "
         "offers to agents over server-sent events, real-time queue statistics and KPIs."
     ),
-    routers=[queues.router, calls.router, offers.router, stats.router],
+    routers=[queues.router, calls.router, offers.router, stats.router, staffing_router],
     migrations="frontdoor_routing:migrations",
     consumers=[ConsumerSpec("inputs", INPUT_TOPICS, lambda rt: RoutingInputs(rt.state["engine"]))],
     on_startup=[_start, reconcile_soon],

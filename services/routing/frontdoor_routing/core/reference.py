@@ -159,7 +159,7 @@ class NaiveRouter:
             self._timer(now + seconds, "wrapup_end", (agent, agent.call_id), agent.wrapup_token)
             return []
         call_id, agent.call_id, agent.status, agent.idle_since = agent.call_id, None, "idle", now
-        return [WrapUpEnded(agent_id, call_id), *self._freed(agent, now)]
+        return [WrapUpEnded(agent_id, call_id), *(self._freed(agent, now) if agent.can_take else [])]
 
     def occupy(self, agent_id: Id, call_id: Id) -> None:
         agent = self.agents[agent_id]
@@ -192,7 +192,8 @@ class NaiveRouter:
                 agent, call_id = ref
                 agent.status, agent.call_id, agent.idle_since = "idle", None, at
                 out.append(WrapUpEnded(agent.agent_id, call_id))
-                out += self._freed(agent, at)
+                if agent.can_take:
+                    out += self._freed(agent, at)
             elif kind == "max_wait" and ref.offer_id is None:
                 del self.calls[ref.call_id]
                 out.append(MaxWaitReached(ref.call_id))

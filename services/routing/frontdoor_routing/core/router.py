@@ -288,7 +288,8 @@ class Router:
         agent.status = "idle"
         agent.call_id = None
         agent.idle_since = now
-        return [WrapUpEnded(agent_id, call_id), *self._agent_freed(agent, now)]
+        # Someone who went away or into a meeting during the call gets no new one.
+        return [WrapUpEnded(agent_id, call_id), *(self._agent_freed(agent, now) if agent.can_take else [])]
 
     def occupy(self, agent_id: Id, call_id: Id) -> None:
         """Mark an agent busy with a call decided outside the core (restart recovery)."""
@@ -326,7 +327,8 @@ class Router:
                 agent.call_id = None
                 agent.idle_since = at
                 decisions.append(WrapUpEnded(agent.agent_id, call_id))
-                decisions += self._agent_freed(agent, at)
+                if agent.can_take:
+                    decisions += self._agent_freed(agent, at)
             elif kind == "max_wait":
                 call = ref
                 if call.offer_id is None:

@@ -125,3 +125,17 @@ def test_an_abandoned_call_that_was_offered_frees_the_agent_for_the_next_call() 
     withdrawn, next_offer = r.remove_call("c1", now=2)
     assert withdrawn == Withdrawn(offer.offer_id, "c1", "a", "cancelled")
     assert next_offer.call_id == "c2" and next_offer.agent_id == "a"
+
+
+def test_an_agent_who_went_away_during_a_call_gets_no_new_call_when_it_ends() -> None:
+    r = _router(QueueRules("q"))
+    r.set_agent("a", {"q": 3}, True, now=0)
+    [offer] = r.enqueue("c1", "q", now=0)
+    r.accept(offer.offer_id, now=1)
+    r.enqueue("c2", "q", now=2)
+    assert r.set_agent("a", {"q": 3}, False, now=3) == []
+    [ended] = r.finish("a", now=4, wrapup=0)
+    assert ended.call_id == "c1"
+    assert r.position("c2") == 1 and r.offer_of("c2") is None
+    [offer2] = r.set_agent("a", {"q": 3}, True, now=5)
+    assert offer2.call_id == "c2"
