@@ -48,6 +48,9 @@ bench-routing: install
 bench-routing-rest: install
 	$(PY) -m frontdoor_routing.bench.rest
 
+demo: install
+	$(PY) -m frontdoor_common.demo
+
 simulate: install
 	$(PY) -m frontdoor_routing.planning simulate --profile services/routing/frontdoor_routing/planning/examples/union-day.json --staffing 0.8 $(SIM_ARGS)
 
