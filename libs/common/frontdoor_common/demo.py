@@ -177,7 +177,10 @@ class Demo:
         k = (await self.c["routing"].get("/v1/kpis", params={"group_by": "none"})).json()["total"]
         s = (await self.c["surveys"].get("/v1/satisfaction")).json()["total"]
         cb = (await self.c["callbacks"].get("/v1/callbacks")).json()
-        pct = lambda v: "-" if v is None else f"{v * 100:.0f}%"  # noqa: E731
+
+        def pct(v: float | None) -> str:
+            return "-" if v is None else f"{v * 100:.0f}%"
+
         print(
             f"{datetime.now(UTC):%H:%M:%S} offered {k['offered']:>3} answered {k['answered']:>3} "
             f"abandoned {k['abandoned']:>2} | accessibility {pct(k['accessibility'])} SL {pct(k['service_level'])} "
