@@ -100,30 +100,37 @@ def _token(**claims: Any) -> str:
     return jwt.encode({k: v for k, v in base.items() if v is not None}, DEV_JWT_SECRET, algorithm="HS256")
 
 
+# Tokens are made when the test runs (not at collection): a suite that runs longer than a
+# token's lifetime must not turn "wrong issuer" into "expired".
+BAD_TOKENS: dict[str, Any] = {
+    "missing": lambda: None,
+    "garbage": lambda: "not-a-jwt",
+    "expired": lambda: _token(exp=int(time.time()) - 10),
+    "wrong-signature": lambda: jwt.encode(
+        {"sub": "u", "tenant": TENANT, "scope": "all", "iss": "frontdoor", "exp": int(time.time()) + 60},
+        "another-secret-of-sufficient-length-000",
+        algorithm="HS256",
+    ),
+    "no-tenant": lambda: _token(tenant=None),
+    "wrong-issuer": lambda: _token(iss="someone-else"),
+    "missing-scope": lambda: _token(scope="routing:read"),
+}
+
+
 @pytest.mark.parametrize(
-    ("token", "status", "error_id"),
+    ("case", "status", "error_id"),
     [
-        (None, 401, "token_missing"),
-        ("not-a-jwt", 401, "token_invalid"),
-        (_token(exp=int(time.time()) - 10), 401, "token_expired"),
-        (
-            jwt.encode(
-                {"sub": "u", "tenant": TENANT, "scope": "all", "iss": "frontdoor", "exp": int(time.time()) + 60},
-                "another-secret-of-sufficient-length-000",
-                algorithm="HS256",
-            ),
-            401,
-            "token_invalid",
-        ),
-        (_token(tenant=None), 401, "token_invalid"),
-        (_token(iss="someone-else"), 401, "token_invalid"),
-        (_token(scope="routing:read"), 403, "scope_missing"),
+        ("missing", 401, "token_missing"),
+        ("garbage", 401, "token_invalid"),
+        ("expired", 401, "token_expired"),
+        ("wrong-signature", 401, "token_invalid"),
+        ("no-tenant", 401, "token_invalid"),
+        ("wrong-issuer", 401, "token_invalid"),
+        ("missing-scope", 403, "scope_missing"),
     ],
-    ids=["missing", "garbage", "expired", "wrong-signature", "no-tenant", "wrong-issuer", "missing-scope"],
 )
-async def test_bad_tokens_are_refused_with_problem_json(
-    app: FastAPI, token: str | None, status: int, error_id: str
-) -> None:
+async def test_bad_tokens_are_refused_with_problem_json(app: FastAPI, case: str, status: int, error_id: str) -> None:
+    token = BAD_TOKENS[case]()
     async with running_app(app) as client:
         headers = auth(token) if token else {}
         r = await client.post("/v1/deposits", json={"account": "a", "amount": 1}, headers=headers)
