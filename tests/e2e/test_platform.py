@@ -94,7 +94,19 @@ async def agents_by_name(api: SimpleNamespace) -> dict[str, str]:
     return {a["name"].split()[0]: a["id"] for a in ok(await api.agents.get("/v1/agents"))}
 
 
+async def settle(api: SimpleNamespace) -> None:
+    """Until the agents service has caught up with routing's call events (nobody on a call)."""
+
+    async def quiet() -> bool:
+        board = ok(await api.agents.get("/v1/agents/snapshots"))
+        return all(a["presence"] not in ("on_call", "wrap_up") for a in board)
+
+    await eventually(quiet, timeout=30)
+
+
 async def presence(api: SimpleNamespace, agent: str, state: str) -> None:
+    # As a person at a desk would: after the last call's events have reached their status.
+    await settle(api)
     ok(
         await api.agents.put(
             f"/v1/agents/{agent}/presence", json={"presence": state, "reason": "break" if state == "away" else None}
@@ -193,7 +205,7 @@ async def test_the_platform_routes_surveys_and_calls_back_and_its_kpis_match_its
     await eventually(all_open, timeout=30)
     people = await agents_by_name(api)
     ingrid, ola = people["Ingrid"], people["Ola"]
-    await eventually(lambda: _count_is(api, WAGES, 2), timeout=30)
+    await wait_available(api, WAGES, 2)
 
     # 1. A recognised member calls on digit 2; the agent in a meeting is skipped.
     now = datetime.now(UTC)
@@ -208,7 +220,7 @@ async def test_the_platform_routes_surveys_and_calls_back_and_its_kpis_match_its
         )
     )
     await presence(api, ingrid, "away")
-    await eventually(lambda: _count_is(api, WAGES, 0), timeout=30)
+    await wait_available(api, WAGES, 0)
     first = await call(api, "2", KNOWN_MEMBER_NUMBER)
     assert first["call"]["member_id"] is not None
     assert first["outcome"] == "queued"  # Ola is available by presence but in a meeting
@@ -226,7 +238,7 @@ async def test_the_platform_routes_surveys_and_calls_back_and_its_kpis_match_its
     # 3. Overflow: nobody in "invoices" is free; after 2 s "everything else" takes the call.
     for name in ("Kari", "Sindre", "Ingrid"):
         await presence(api, people[name], "away")
-    await eventually(lambda: _count_is(api, INVOICES, 0), timeout=30)
+    await wait_available(api, INVOICES, 0)
     overflowing = await call(api, "1")
     assert overflowing["outcome"] == "queued"
     taken = await eventually(lambda: _offered(api, overflowing["call"]["call_id"]), timeout=20)
@@ -252,7 +264,7 @@ async def test_the_platform_routes_surveys_and_calls_back_and_its_kpis_match_its
 
     # 5. A queue callback: the caller leaves a callback and keeps their place; it is answered.
     await presence(api, ingrid, "away")
-    await eventually(lambda: _count_is(api, WAGES, 0), timeout=30)
+    await wait_available(api, WAGES, 0)
     waiting = await call(api, "2", "+4798765432")
     assert waiting["outcome"] == "queued"
     cb = ok(
@@ -291,6 +303,16 @@ async def test_the_platform_routes_surveys_and_calls_back_and_its_kpis_match_its
 
 async def _count_is(api: SimpleNamespace, queue: str, n: int) -> bool:
     return await available_in(api, queue) == n
+
+
+async def wait_available(api: SimpleNamespace, queue: str, n: int) -> None:
+    """Until routing sees `n` agents free in the queue; says who is what if it never does."""
+    try:
+        await eventually(lambda: _count_is(api, queue, n), timeout=30)
+    except AssertionError:
+        stats = ok(await api.routing.get(f"/v1/queues/{queue}/stats"))["agents"]
+        board = [(a["name"], a["presence"], a["blocked"]) for a in ok(await api.agents.get("/v1/agents/snapshots"))]
+        raise AssertionError(f"queue {queue}: routing sees {stats}; the agents service says {board}") from None
 
 
 async def _index_moved(api: SimpleNamespace, before: dict[str, Any]) -> dict[str, Any] | None:
