@@ -160,7 +160,10 @@ class QueueStats(BaseModel):
     longest_wait_seconds: float
     agents: AgentCounts
     today: Kpi
-    estimated_wait_seconds: int | None
+    estimated_wait_seconds: int | None = Field(description="for a caller arriving now")
+    estimate_basis: Literal["erlang_c", "position"] = Field(
+        default="position", description="erlang_c: from the last 30 minutes' arrivals; position: rounds of staff"
+    )
 
 
 class Kpi(BaseModel):

@@ -342,6 +342,7 @@ async def test_a_transfer_keeps_the_arrival_time_and_kpis_count_it_once(
         assert by_queue[str(one)]["answered"] == 1 and by_queue[str(one)]["transferred"] == 1
         stats = (await p.http.get(f"/v1/queues/{two}/stats")).json()
         assert stats["waiting"] == 0 and stats["agents"]["available"] == 1
+        assert stats["estimate_basis"] == "erlang_c" and stats["estimated_wait_seconds"] is not None
 
 
 async def test_a_dispatched_callback_is_queued_in_its_place_and_once_only(

@@ -14,6 +14,7 @@ from frontdoor_common.errors import InvalidInput, NotFound
 from frontdoor_routing import kpis
 from frontdoor_routing.api.deps import EngineDep, Reader
 from frontdoor_routing.models import Call
+from frontdoor_routing.planning.erlang import erlang_c
 from frontdoor_routing.schemas import AgentCounts, KpiReport, KpiRow, QueueStats
 
 router = APIRouter(tags=["statistics"])
@@ -54,15 +55,26 @@ async def queue_stats(queue_id: uuid.UUID, engine: EngineDep, principal: Reader)
             else:
                 counts.away += 1
         midnight = now.replace(hour=0, minute=0, second=0, microsecond=0)
-        today = (
-            await m.session.execute(
-                select(Call).where(
-                    Call.tenant_id == m.tenant.tenant_id,
-                    Call.original_queue_id == queue_id,
-                    Call.arrived_at >= midnight,
+        today = list(
+            (
+                await m.session.execute(
+                    select(Call).where(
+                        Call.tenant_id == m.tenant.tenant_id,
+                        Call.original_queue_id == queue_id,
+                        Call.arrived_at >= midnight,
+                    )
                 )
-            )
-        ).scalars()
+            ).scalars()
+        )
+        # A new caller's wait: Erlang C over the last half hour's arrivals, the queue's staff
+        # and the recent handle time; rounds of staff by position when the queue is overloaded.
+        recent = sum(1 for c in today if c.queued_at is not None and (now - c.queued_at).total_seconds() <= 1800)
+        staff = m.tenant.staffed(queue_id)
+        estimate, basis = m.tenant.estimated_wait(queue_id, len(waiting) + 1), "position"
+        if staff and recent:
+            figures = erlang_c(recent / 1800.0, m.tenant.aht_seconds, staff, queue.service_level_seconds)
+            if figures.asa_seconds != float("inf"):
+                estimate, basis = int(5 * round(figures.asa_seconds / 5)), "erlang_c"
         return QueueStats(
             queue_id=queue_id,
             open=m.tenant.open and queue.open,
@@ -70,7 +82,8 @@ async def queue_stats(queue_id: uuid.UUID, engine: EngineDep, principal: Reader)
             longest_wait_seconds=round(max(((now - a).total_seconds() for a in waiting), default=0.0), 1),
             agents=counts,
             today=kpis.compute(today, queue.service_level_seconds),
-            estimated_wait_seconds=m.tenant.estimated_wait(queue_id, len(waiting) + 1),
+            estimated_wait_seconds=estimate,
+            estimate_basis=basis,
         )
 
 
