@@ -129,6 +129,27 @@ async def dispatch_callback(m: Mutation, event: callback_events.CallbackDispatch
     )
 
 
+CALLBACK_CLOSED = {callback_events.CallbackCancelled.name, callback_events.CallbackExpired.name}
+
+
+async def close_callback_task(m: Mutation, callback_id: Any) -> None:
+    """A callback closed elsewhere (cancelled, expired) leaves the queue if it still waits there."""
+    calls = (
+        await m.session.execute(
+            select(Call).where(
+                Call.tenant_id == m.tenant.tenant_id,
+                Call.callback_id == callback_id,
+                Call.state.in_(("queued", "offered")),
+            )
+        )
+    ).scalars()
+    for call in list(calls):
+        decisions = m.router.remove_call(call.id, m.now)
+        call.state, call.outcome_reason, call.agent_id, call.updated_at = "closed", "callback_closed", None, m.at
+        await m.apply(decisions)
+        await m.emit(ev.CallRejected(call=snapshot(call), reason="callback_closed"))
+
+
 class RoutingInputs(OwnTransactionHandler):
     """The consumer handler for agents' and callbacks' events."""
 
@@ -136,9 +157,10 @@ class RoutingInputs(OwnTransactionHandler):
         self.engine = engine
 
     def handles(self, event_type: str) -> bool:
-        return event_type in AGENT_TYPES or event_type in (
-            agent_events.QueueOpeningChanged.name,
-            callback_events.CallbackDispatched.name,
+        return (
+            event_type in AGENT_TYPES
+            or event_type in CALLBACK_CLOSED
+            or event_type in (agent_events.QueueOpeningChanged.name, callback_events.CallbackDispatched.name)
         )
 
     async def run(self, envelope: Envelope, claim: Claim) -> bool:
@@ -155,6 +177,10 @@ class RoutingInputs(OwnTransactionHandler):
                 opening = agent_events.QueueOpeningChanged.model_validate(envelope.data)
                 if opening.tenant_id == envelope.tenant:
                     await set_opening(m, opening)
+            elif envelope.type in CALLBACK_CLOSED:
+                closed = callback_events.CallbackEvent.model_validate(envelope.data)
+                if closed.callback.tenant_id == envelope.tenant:
+                    await close_callback_task(m, closed.callback.callback_id)
             else:
                 dispatched = callback_events.CallbackDispatched.model_validate(envelope.data)
                 if dispatched.callback.tenant_id == envelope.tenant:

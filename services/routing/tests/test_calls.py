@@ -382,6 +382,32 @@ async def test_a_dispatched_callback_is_queued_in_its_place_and_once_only(
         assert offered[0].data["call"]["callback_id"] == str(cb.callback_id)
 
 
+async def test_a_callback_cancelled_while_it_waits_leaves_the_queue(
+    settings: Settings, token_for: Callable[..., str]
+) -> None:
+    from frontdoor_common.events.callbacks import CallbackCancelled, CallbackDispatched, CallbackSnapshot
+
+    async with platform(settings, token_for) as p:
+        q = uuid.UUID((await p.queue(name="Invoices", ivr_digit="1"))["id"])
+        agent = uuid.uuid4()
+        await p.agent(agent, {q: 3}, presence="away")
+        await p.agent_known(agent, available=False)
+        cb = CallbackSnapshot(
+            callback_id=uuid.uuid4(),
+            tenant_id=TENANT,
+            number="+4790000009",
+            queue_id=q,
+            source="web",
+            status="dispatched",
+            requested_at=datetime.now(UTC),
+        )
+        await p._publish(CallbackDispatched(callback=cb, attempt=1), TENANT)
+        engine = p.app.state.runtime.state["engine"]
+        await eventually(lambda: engine.tenants[TENANT].router.waiting_count(q) == 1)
+        await p._publish(CallbackCancelled(callback=cb.model_copy(update={"status": "cancelled"})), TENANT)
+        await eventually(lambda: engine.tenants[TENANT].router.waiting_count(q) == 0)
+
+
 async def test_the_caller_is_identified_and_a_slow_or_absent_members_service_never_holds_up_the_call(
     make_settings: Callable[..., Settings], token_for: Callable[..., str]
 ) -> None:

@@ -140,7 +140,8 @@ class CallRejected(CallEvent):
     """The call could not queue: closed hours, or nobody logged in to the queue."""
 
     name = "routing.call.rejected"
-    reason: Literal["closed", "no_agents", "max_wait"]
+    # callback_closed: a queued callback task was cancelled or expired by the callbacks service
+    reason: Literal["closed", "no_agents", "max_wait", "callback_closed"]
 
 
 class QueueSnapshot(BaseModel):
