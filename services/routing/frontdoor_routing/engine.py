@@ -223,6 +223,7 @@ class Mutation:
         self.now = now
         self.router = tenant.router
         self.notes: list[tuple[uuid.UUID, dict[str, Any]]] = []
+        self.events: list[ev.RoutingEvent] = []
         self.touched = False
 
     @property
@@ -231,8 +232,14 @@ class Mutation:
         return dt(self.now)
 
     async def emit(self, event: ev.RoutingEvent) -> None:
-        """Stage an event in this transaction's outbox."""
-        await self.engine.runtime.outbox.add(self.session, event, tenant=self.tenant.tenant_id)
+        """Stage an event (its snapshot taken now); all go to the outbox in one statement at the end."""
+        self.events.append(event)
+
+    async def flush_events(self) -> None:
+        """Write the staged events into this transaction's outbox."""
+        if self.events:
+            events, self.events = self.events, []
+            await self.engine.runtime.outbox.add_many(self.session, events, tenant=self.tenant.tenant_id)
 
     async def call(self, call_id: Any) -> Call:
         """The call row (locked for this transaction where the database supports it)."""
@@ -404,6 +411,7 @@ class Engine:
                         tenant = await self._load(session, tenant_id)
                     mutation = Mutation(self, session, tenant, self.clock())
                     yield mutation
+                    await mutation.flush_events()
             except BaseException:
                 if mutation is not None and mutation.touched:
                     log.warning("routing mutation failed after the core moved; rebuilding tenant", tenant=tenant_id)
@@ -475,6 +483,7 @@ class Engine:
         for view in views:
             info = tenant.agents[view.agent_id]
             await mutation.apply(tenant.router.set_agent(view.agent_id, info.queues, self._offerable(view), now))
+        await mutation.flush_events()
         for agent_id, message in mutation.notes:
             self.hub.publish(tenant_id, agent_id, message)
         counts = tenant.router.snapshot()
