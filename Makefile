@@ -40,7 +40,7 @@ test: lint typecheck pytest
 bench: bench-relay bench-routing
 
 bench-relay: install
-	$(PY) -m frontdoor_common.bench.relay
+	$(PY) -m frontdoor_common.bench.relay $(BENCH_ARGS)
 
 bench-routing: install
 	$(PY) -m frontdoor_routing.bench.core

@@ -7,6 +7,7 @@ in reverse order.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import time
 import uuid
@@ -77,7 +78,19 @@ class Runtime:
     relay: OutboxRelay | None = None
     consumers: list[ConsumerRunner] = field(default_factory=list)
     state: dict[str, Any] = field(default_factory=dict)
+    # Background workers of the service (scheduler, dispatcher, SMS sender ...): name -> "is it alive?"
+    # /readyz says no when one has died.
+    workers: dict[str, Callable[[], bool]] = field(default_factory=dict)
     started_at: float = field(default_factory=time.time)
+
+    def watch(self, name: str, worker: Any) -> None:
+        """Report `worker` (an asyncio.Task, or an object holding one as `_task`) in /readyz."""
+
+        def alive() -> bool:
+            task = worker if isinstance(worker, asyncio.Task) else getattr(worker, "_task", None)
+            return task is not None and not task.done()
+
+        self.workers[name] = alive
 
 
 async def _session(request: Request) -> AsyncIterator[AsyncSession]:
@@ -172,6 +185,10 @@ def _ops_router() -> APIRouter:
             consumers[c.name] = {"running": c.running, "lag": c.lag()}
             ok = ok and c.running
         checks["consumers"] = consumers
+        workers = {name: ("running" if alive() else "stopped") for name, alive in runtime.workers.items()}
+        if workers:
+            checks["workers"] = workers
+            ok = ok and all(v == "running" for v in workers.values())
         body: dict[str, Any] = {"status": "ready" if ok else "not ready", "checks": checks}
         if not ok:
             body.update(

@@ -223,3 +223,15 @@ async def test_readiness_says_no_when_the_broker_is_down(make_settings: Callable
             assert (await client.get("/healthz")).status_code == 200
     finally:
         broker.stop()
+
+
+async def test_readiness_says_no_when_a_background_worker_has_died(app: FastAPI) -> None:
+    import asyncio
+
+    async with running_app(app) as client:
+        task = asyncio.create_task(asyncio.sleep(0))
+        app.state.runtime.watch("scheduler", task)
+        await task  # the worker ends (as if it crashed)
+        r = await client.get("/readyz")
+        assert r.status_code == 503
+        assert r.json()["checks"]["workers"] == {"scheduler": "stopped"}

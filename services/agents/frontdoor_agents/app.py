@@ -35,10 +35,12 @@ def background(clock: Clock | None = None) -> tuple[list[Hook], list[Hook]]:
             scheduler = Scheduler(runtime, runtime.state["clock"])
             runtime.state["scheduler"] = scheduler
             await scheduler.start()
+            runtime.watch("availability_scheduler", scheduler)
         if settings.run_feed_refresher:
             refresher = FeedRefresher(runtime)
             runtime.state["feeds"] = refresher
             await refresher.start()
+            runtime.watch("feed_refresher", refresher)
 
     async def stop(runtime: Runtime) -> None:
         for name in ("feeds", "scheduler"):

@@ -46,6 +46,8 @@ def make_spec(overrides: Overrides | None = None) -> ServiceSpec:
         ctx: CallbacksContext = ensure_context(runtime, ov)
         ctx.dispatcher = Dispatcher(ctx)
         await ctx.dispatcher.start()
+        if ctx.dispatcher._task is not None:  # no loop when the tests tick it by hand
+            runtime.watch("dispatcher", ctx.dispatcher)
 
     async def stop(runtime: Runtime) -> None:
         ctx = ensure_context(runtime, ov)

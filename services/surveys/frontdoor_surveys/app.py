@@ -29,9 +29,11 @@ async def start_workers(runtime: Runtime) -> None:
     sender = SmsSender(runtime, build_gateway(settings))
     runtime.state["sms_sender"] = sender
     await sender.start()
+    runtime.watch("sms_sender", sender)
     sweeper = ExpirySweeper(runtime)
     runtime.state["expiry_sweeper"] = sweeper
     await sweeper.start()
+    runtime.watch("expiry_sweeper", sweeper)
 
 
 async def stop_workers(runtime: Runtime) -> None:
