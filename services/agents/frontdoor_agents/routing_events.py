@@ -51,6 +51,12 @@ async def _record(session: AsyncSession, agent: Agent, call: CallSnapshot) -> No
     session.add(row)
 
 
+def _stale(agent: Agent, moment: datetime | None) -> bool:
+    """Whether the agent's status changed after the call event's moment (a late event must not
+    undo what the agent set since, e.g. going on a break right after the call)."""
+    return moment is not None and agent.presence_since is not None and agent.presence_since > moment
+
+
 def build_router(runtime: Runtime) -> EventRouter:
     """The handlers of the `routing` consumer."""
     router = EventRouter()
@@ -71,7 +77,7 @@ def build_router(runtime: Runtime) -> EventRouter:
         if agent is None:
             return
         await _record(session, agent, call)
-        if agent.presence != "on_call":
+        if agent.presence != "on_call" and not _stale(agent, call.answered_at):
             await apply(session, runtime, agent, "on_call", None, _at(call.answered_at, envelope=envelope))
 
     @router.on(CallWrapUp.name)
@@ -81,7 +87,7 @@ def build_router(runtime: Runtime) -> EventRouter:
         if agent is None:
             return
         await _record(session, agent, call)
-        if agent.presence == "on_call":
+        if agent.presence == "on_call" and not _stale(agent, call.talk_ended_at):
             await apply(session, runtime, agent, "wrap_up", None, _at(call.talk_ended_at, envelope=envelope))
 
     @router.on(CallCompleted.name)
@@ -92,7 +98,7 @@ def build_router(runtime: Runtime) -> EventRouter:
             return
         await _record(session, agent, call)
         # Someone who went away or logged out meanwhile stays so.
-        if agent.presence in ("on_call", "wrap_up"):
+        if agent.presence in ("on_call", "wrap_up") and not _stale(agent, call.completed_at):
             await apply(session, runtime, agent, "available", None, _at(call.completed_at, envelope=envelope))
 
     @router.on(CallTransferred.name)
@@ -105,7 +111,7 @@ def build_router(runtime: Runtime) -> EventRouter:
         agent = await session.get(Agent, event.from_agent_id)
         if agent is None or agent.tenant_id != envelope.tenant:
             return
-        if agent.presence == "on_call":
+        if agent.presence == "on_call" and not _stale(agent, envelope.time):
             await apply(session, runtime, agent, "available", None, envelope.time)
 
     @router.on(OfferWithdrawn.name)
