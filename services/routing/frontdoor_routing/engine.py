@@ -423,6 +423,22 @@ class Engine:
             self.hub.publish(tenant_id, agent_id, message)
         self._wake.set()
 
+    @contextlib.asynccontextmanager
+    async def reading(self, tenant_id: str) -> AsyncIterator[Mutation]:
+        """A read that neither waits for the lock nor takes SQLite's write lock.
+
+        It sees the core as of now and the database as of its last commit; between a
+        change to the core and its commit the two can differ by that one change, which a
+        status read may show. Nothing written through it is committed.
+        """
+        tenant = self.tenants.get(tenant_id)
+        if tenant is None:  # first use of the tenant: load it under the lock
+            async with self.mutation(tenant_id) as m:
+                yield m
+            return
+        async with self.runtime.db.snapshot() as session:
+            yield Mutation(self, session, tenant, self.clock())
+
     # -------------------------------------------------------------- loading
     async def _load(self, session: AsyncSession, tenant_id: str) -> TenantState:
         """Rebuild a tenant's core from the database: queues, agents, waiting and busy calls."""

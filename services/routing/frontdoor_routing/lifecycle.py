@@ -219,7 +219,7 @@ async def _accept(m: Mutation, call: Call, core_offer: int) -> None:
 
 async def get_call(engine: Engine, tenant_id: str, call_id: uuid.UUID) -> CallView:
     """A call's current view."""
-    async with engine.mutation(tenant_id) as m:
+    async with engine.reading(tenant_id) as m:
         return view_of(m.tenant, await _tenant_call(m, call_id))
 
 

@@ -95,13 +95,13 @@ async def create_queue(body: QueueCreate, engine: EngineDep, principal: Writer) 
 
 @router.get("", response_model=list[QueuePublic], summary="The tenant's queues")
 async def list_queues(engine: EngineDep, principal: Reader) -> list[QueuePublic]:
-    async with engine.mutation(principal.tenant_id) as m:
+    async with engine.reading(principal.tenant_id) as m:
         return [public(q) for q in sorted(m.tenant.queues.values(), key=lambda q: (q.ivr_digit or "~", q.name))]
 
 
 @router.get("/{queue_id}", response_model=QueuePublic, summary="One queue")
 async def get_queue(queue_id: uuid.UUID, engine: EngineDep, principal: Reader) -> QueuePublic:
-    async with engine.mutation(principal.tenant_id) as m:
+    async with engine.reading(principal.tenant_id) as m:
         q = m.tenant.queues.get(queue_id)
         if q is None:
             raise NotFound("No such queue.", error_id="queue_not_found")

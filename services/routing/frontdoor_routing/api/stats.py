@@ -22,7 +22,7 @@ router = APIRouter(tags=["statistics"])
 
 @router.get("/v1/queues/{queue_id}/stats", response_model=QueueStats, summary="The queue now, and today so far")
 async def queue_stats(queue_id: uuid.UUID, engine: EngineDep, principal: Reader) -> QueueStats:
-    async with engine.mutation(principal.tenant_id) as m:
+    async with engine.reading(principal.tenant_id) as m:
         queue = m.tenant.queues.get(queue_id)
         if queue is None:
             raise NotFound("No such queue.", error_id="queue_not_found")
@@ -114,7 +114,7 @@ async def kpi_report(
         raise InvalidInput("'to' must be after 'from'.", error_id="empty_period", field="to")
     if end - start > timedelta(days=400):
         raise InvalidInput("At most 400 days per report.", error_id="period_too_long", field="to")
-    async with engine.mutation(principal.tenant_id) as m:
+    async with engine.reading(principal.tenant_id) as m:
         query = select(Call).where(
             Call.tenant_id == principal.tenant_id, Call.arrived_at >= start, Call.arrived_at < end
         )
