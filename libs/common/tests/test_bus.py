@@ -2,11 +2,8 @@
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
-from typing import Any
 
-from aiokafka import AIOKafkaConsumer
 from sqlalchemy import func, select
 
 from frontdoor_common.bus.broker import LocalBroker
@@ -16,30 +13,8 @@ from frontdoor_common.bus.outbox import Outbox
 from frontdoor_common.bus.tables import inbox, outbox
 from frontdoor_common.db import Database
 from frontdoor_common.settings import ServiceSettings
-from frontdoor_common.testing import eventually
+from frontdoor_common.testing import eventually, read_records
 from frontdoor_common.testing.ledger import TOPICS, Deposit, ledger_state, make_consumer, make_relay
-
-
-async def read_topic(bootstrap: str, topic: str, *, want: int, timeout: float = 20.0) -> list[Any]:
-    """Every record on `topic` from the beginning, once at least `want` have arrived."""
-    consumer = AIOKafkaConsumer(
-        topic, bootstrap_servers=bootstrap, auto_offset_reset="earliest", enable_auto_commit=False, group_id=None
-    )
-    await consumer.start()
-    records: list[Any] = []
-    try:
-        deadline = asyncio.get_running_loop().time() + timeout
-        while len(records) < want and asyncio.get_running_loop().time() < deadline:
-            batch = await consumer.getmany(timeout_ms=200)
-            for recs in batch.values():
-                records.extend(recs)
-        # a short grace period shows anything beyond what we waited for
-        batch = await consumer.getmany(timeout_ms=300)
-        for recs in batch.values():
-            records.extend(recs)
-    finally:
-        await consumer.stop()
-    return records
 
 
 async def test_a_rolled_back_transaction_publishes_nothing_and_a_committed_one_is_published_once_the_relay_starts(
@@ -57,7 +32,7 @@ async def test_a_rolled_back_transaction_publishes_nothing_and_a_committed_one_i
     relay = make_relay(db, bus, settings)
     await relay.start()
     try:
-        records = await read_topic(bus.bootstrap, settings.topic(TOPICS[0]), want=1)
+        records = await read_records(bus.bootstrap, settings.topic(TOPICS[0]), want=1)
     finally:
         await relay.stop()
 
@@ -80,7 +55,7 @@ async def test_events_of_one_key_arrive_in_the_order_they_were_committed(
     relay = make_relay(db, bus, settings)
     await relay.start()
     try:
-        records = await read_topic(bus.bootstrap, settings.topic(TOPICS[0]), want=50)
+        records = await read_records(bus.bootstrap, settings.topic(TOPICS[0]), want=50)
     finally:
         await relay.stop()
     by_key: dict[str, list[int]] = {}
@@ -133,7 +108,7 @@ async def test_a_poison_event_goes_to_the_dead_letter_topic_after_its_retries_an
     await consumer.start()
     try:
         await eventually(lambda: consumer.handled == 2 and consumer.dead_lettered == 1)
-        dead = await read_topic(bus.bootstrap, settings.topic(TOPICS[0] + ".dlq"), want=1)
+        dead = await read_records(bus.bootstrap, settings.topic(TOPICS[0] + ".dlq"), want=1)
     finally:
         await consumer.stop()
         await relay.stop()
@@ -160,7 +135,7 @@ async def test_an_unparseable_message_is_dead_lettered_at_once(
     await consumer.start()
     try:
         await eventually(lambda: consumer.dead_lettered == 1)
-        dead = await read_topic(bus.bootstrap, settings.topic(TOPICS[0] + ".dlq"), want=1)
+        dead = await read_records(bus.bootstrap, settings.topic(TOPICS[0] + ".dlq"), want=1)
     finally:
         await consumer.stop()
         await relay.stop()
@@ -195,7 +170,7 @@ async def test_a_broker_restarted_empty_gets_every_event_back_and_the_inbox_make
             for _ in range(10):
                 await box.add(s, Deposit(account="after", amount=1), tenant="t1")
         await eventually(lambda: consumer.handled == 110, timeout=30)
-        records = await read_topic(broker.bootstrap, settings.topic(TOPICS[0]), want=110)
+        records = await read_records(broker.bootstrap, settings.topic(TOPICS[0]), want=110)
     finally:
         await consumer.stop()
         await relay.stop()

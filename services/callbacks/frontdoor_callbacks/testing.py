@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-import asyncio
 import uuid
 from datetime import UTC, datetime
-from typing import Any
 
 import pytest
-from aiokafka import AIOKafkaConsumer
 from fastapi import FastAPI
 from sqlalchemy import func, select
 
@@ -20,6 +17,7 @@ from frontdoor_common.bus.events import Envelope
 from frontdoor_common.bus.tables import outbox
 from frontdoor_common.db import Database
 from frontdoor_common.events.routing import QueueSnapshot
+from frontdoor_common.testing.bus import read_envelopes
 
 # Monday 23 November 2026, 09:00 in Oslo (08:00 UTC): the queues are open.
 MONDAY_0900_OSLO = datetime(2026, 11, 23, 8, 0, tzinfo=UTC)
@@ -75,18 +73,4 @@ async def count_rows(db: Database) -> tuple[int, int]:
 
 async def read_topic(bootstrap: str, topic: str, *, want: int, timeout: float = 15.0) -> list[Envelope]:
     """Envelopes on `topic` from the beginning, once at least `want` arrived (plus a short grace)."""
-    consumer = AIOKafkaConsumer(
-        topic, bootstrap_servers=bootstrap, auto_offset_reset="earliest", enable_auto_commit=False, group_id=None
-    )
-    await consumer.start()
-    records: list[Any] = []
-    try:
-        deadline = asyncio.get_running_loop().time() + timeout
-        while len(records) < want and asyncio.get_running_loop().time() < deadline:
-            for recs in (await consumer.getmany(timeout_ms=200)).values():
-                records.extend(recs)
-        for recs in (await consumer.getmany(timeout_ms=200)).values():
-            records.extend(recs)
-    finally:
-        await consumer.stop()
-    return [Envelope.model_validate_json(r.value) for r in records]
+    return await read_envelopes(bootstrap, topic, want=want, timeout=timeout, grace=0.2)

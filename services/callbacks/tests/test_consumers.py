@@ -15,11 +15,12 @@ from frontdoor_callbacks.clock import ManualClock
 from frontdoor_callbacks.scheduling import Interval
 from frontdoor_callbacks.settings import Settings
 from frontdoor_callbacks.testing import OTHER_TENANT, QUEUE, TENANT, add_queue, context, dispatcher, outbox_events
-from frontdoor_common.bus.events import Envelope, Event
+from frontdoor_common.bus.events import Event
 from frontdoor_common.bus.kafka import KafkaBus
 from frontdoor_common.events.agents import QueueOpeningChanged
 from frontdoor_common.events.routing import CallAnswered, CallCompleted, CallSnapshot, QueueSnapshot, QueueUpserted
 from frontdoor_common.testing import eventually, running_app
+from frontdoor_common.testing.bus import publish as publish_event
 
 
 class SwitchableHours:
@@ -63,9 +64,7 @@ async def publish(kafka_bootstrap: str, live_app: FastAPI) -> AsyncIterator[Any]
     await bus.start()
 
     async def send(event: Event, tenant: str) -> None:
-        envelope = Envelope.wrap(event, tenant=tenant, source="test")
-        topic = live_app.state.runtime.settings.topic(event.topic)
-        await bus.producer.send_and_wait(topic, envelope.model_dump_json().encode(), key=event.key().encode())
+        await publish_event(bus.producer, live_app.state.runtime.settings.topic(event.topic), event, tenant=tenant)
 
     yield send
     await bus.stop()

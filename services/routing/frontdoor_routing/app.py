@@ -21,7 +21,7 @@ async def _start(runtime: Runtime) -> None:
     engine = Engine(runtime, clock=runtime.state.get("clock") or time.time)
     runtime.state["engine"] = engine
     await engine.start()
-    runtime.watch("routing_timers", engine._timer_task)
+    runtime.watch("routing_timers", engine)
 
 
 async def _stop(runtime: Runtime) -> None:

@@ -139,7 +139,7 @@ def queue_rules(q: Queue) -> QueueRules:
     )
 
 
-def snapshot(call: Call, tenant: TenantState | None = None) -> ev.CallSnapshot:
+def snapshot(call: Call) -> ev.CallSnapshot:
     """The event/API snapshot of a call row."""
     wait = None
     if call.answered_at is not None:
@@ -359,7 +359,7 @@ class Engine:
         self.hub = OfferHub()
         self._lock = asyncio.Lock()
         self._wake = asyncio.Event()
-        self._timer_task: asyncio.Task[None] | None = None
+        self._task: asyncio.Task[None] | None = None  # the timer loop
         self.lock_wait = Histogram(
             "frontdoor_routing_lock_wait_seconds",
             "Time waiting for the routing engine's lock",
@@ -382,14 +382,14 @@ class Engine:
         for tenant_id in sorted(t for t in tenants if self.served(t)):
             async with self.mutation(tenant_id):
                 pass  # loading happens on first use, including recovery of waiting calls
-        self._timer_task = asyncio.create_task(self._timer_loop(), name="routing-timers")
+        self._task = asyncio.create_task(self._timer_loop(), name="routing-timers")
 
     async def stop(self) -> None:
         """Stop the timer loop."""
-        if self._timer_task is not None:
-            self._timer_task.cancel()
+        if self._task is not None:
+            self._task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
-                await self._timer_task
+                await self._task
 
     def served(self, tenant_id: str) -> bool:
         """Whether this instance owns the tenant (sharding by tenant)."""

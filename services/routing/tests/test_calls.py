@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import uuid
 from collections.abc import AsyncIterator, Callable
@@ -12,12 +13,11 @@ from typing import Any
 
 import httpx
 import pytest
-from aiokafka import AIOKafkaConsumer
 
 from frontdoor_common.bus.events import Envelope
 from frontdoor_common.bus.kafka import KafkaBus
 from frontdoor_common.events.agents import AgentPresenceChanged, AgentSnapshot, QueueMembership, QueueOpeningChanged
-from frontdoor_common.testing import auth, eventually, serve_app
+from frontdoor_common.testing import auth, eventually, publish, read_envelopes, serve_app
 from frontdoor_routing.app import create_app
 from frontdoor_routing.settings import Settings
 
@@ -57,7 +57,7 @@ class Desk:
     async def stop(self) -> None:
         if self._task:
             self._task.cancel()
-            with __import__("contextlib").suppress(asyncio.CancelledError, Exception):
+            with contextlib.suppress(asyncio.CancelledError, Exception):
                 await self._task
 
     def offers(self) -> list[dict[str, Any]]:
@@ -93,6 +93,13 @@ class Platform:
         )
         await self._publish(AgentPresenceChanged(current=snap, at=now), tenant)
 
+    async def staff(self, queues: dict[uuid.UUID, int], presence: str = "available") -> uuid.UUID:
+        """A new agent in these queues, once routing knows them."""
+        agent = uuid.uuid4()
+        await self.agent(agent, queues, presence=presence)
+        await self.agent_known(agent, available=presence == "available")
+        return agent
+
     async def opening(self, open_: bool, queue_id: uuid.UUID | None = None) -> None:
         await self._publish(
             QueueOpeningChanged(
@@ -102,10 +109,7 @@ class Platform:
         )
 
     async def _publish(self, event: Any, tenant: str) -> None:
-        env = Envelope.wrap(event, tenant=tenant, source="agents")
-        await self.bus.producer.send_and_wait(
-            self.settings.topic(event.topic), env.model_dump_json().encode(), key=event.key().encode()
-        )
+        await publish(self.bus.producer, self.settings.topic(event.topic), event, tenant=tenant, source="agents")
 
     async def queue(self, **body: Any) -> dict[str, Any]:
         r = await self.http.post("/v1/queues", json=body)
@@ -154,22 +158,9 @@ async def platform(settings: Settings, token_for: Callable[..., str]) -> AsyncIt
 
 
 async def routing_events(settings: Settings, want: int, timeout: float = 15) -> list[Envelope]:
-    consumer = AIOKafkaConsumer(
-        settings.topic("frontdoor.routing.v1"),
-        bootstrap_servers=settings.kafka_bootstrap_servers,
-        auto_offset_reset="earliest",
-        enable_auto_commit=False,
+    return await read_envelopes(
+        str(settings.kafka_bootstrap_servers), settings.topic("frontdoor.routing.v1"), want=want, timeout=timeout
     )
-    await consumer.start()
-    out: list[Envelope] = []
-    try:
-        deadline = asyncio.get_running_loop().time() + timeout
-        while len(out) < want and asyncio.get_running_loop().time() < deadline:
-            for records in (await consumer.getmany(timeout_ms=200)).values():
-                out.extend(Envelope.model_validate_json(r.value) for r in records)
-    finally:
-        await consumer.stop()
-    return out
 
 
 async def test_a_call_is_queued_offered_over_sse_answered_and_completed_with_every_step_published(
@@ -260,9 +251,7 @@ async def test_closed_hours_and_nobody_logged_in_are_stated_explicitly(
         q = uuid.UUID((await p.queue(name="Work", ivr_digit="2"))["id"])
         r = await p.call(cti_call_id="nobody", ivr_digit="2")
         assert r.json()["outcome"] == "no_agents"
-        agent = uuid.uuid4()
-        await p.agent(agent, {q: 3}, presence="away")
-        await p.agent_known(agent, available=False)
+        await p.staff({q: 3}, presence="away")
         assert (await p.call(cti_call_id="away", ivr_digit="2")).json()["outcome"] == "queued"
         await p.opening(False)
         engine = p.app.state.runtime.state["engine"]
@@ -297,9 +286,7 @@ async def test_waiting_calls_keep_their_place_and_wait_time_across_a_restart(
 ) -> None:
     async with platform(settings, token_for) as p:
         q = uuid.UUID((await p.queue(name="Invoices", ivr_digit="1"))["id"])
-        agent = uuid.uuid4()
-        await p.agent(agent, {q: 3}, presence="away")
-        await p.agent_known(agent, available=False)
+        agent = await p.staff({q: 3}, presence="away")
         ids = [(await p.call(cti_call_id=f"c{i}", ivr_digit="1")).json()["call"]["call_id"] for i in range(3)]
         before = [(await p.http.get(f"/v1/calls/{c}")).json() for c in ids]
     async with platform(settings, token_for) as p:
@@ -354,9 +341,7 @@ async def test_a_dispatched_callback_is_queued_in_its_place_and_once_only(
 
     async with platform(settings, token_for) as p:
         q = uuid.UUID((await p.queue(name="Invoices", ivr_digit="1"))["id"])
-        agent = uuid.uuid4()
-        await p.agent(agent, {q: 3}, presence="away")
-        await p.agent_known(agent, available=False)
+        agent = await p.staff({q: 3}, presence="away")
         live = (await p.call(cti_call_id="live", ivr_digit="1")).json()
         # A caller who left a callback five minutes ago: the task stands before the live call.
         cb = CallbackSnapshot(
@@ -389,9 +374,7 @@ async def test_a_callback_cancelled_while_it_waits_leaves_the_queue(
 
     async with platform(settings, token_for) as p:
         q = uuid.UUID((await p.queue(name="Invoices", ivr_digit="1"))["id"])
-        agent = uuid.uuid4()
-        await p.agent(agent, {q: 3}, presence="away")
-        await p.agent_known(agent, available=False)
+        await p.staff({q: 3}, presence="away")
         cb = CallbackSnapshot(
             callback_id=uuid.uuid4(),
             tenant_id=TENANT,

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable
+from datetime import UTC, datetime
 
 import httpx
 
 from frontdoor_common.bus.kafka import KafkaBus
-from frontdoor_common.testing import auth, eventually, serve_app
+from frontdoor_common.events.agents import AgentPresenceChanged, AgentSnapshot, QueueMembership
+from frontdoor_common.testing import auth, eventually, publish, serve_app
 from frontdoor_routing.app import create_app
 from frontdoor_routing.settings import Settings
 
@@ -17,24 +19,17 @@ T2 = "5a5a5a5a-0000-4000-8000-000000000002"
 
 
 async def _agent(bus: KafkaBus, settings: Settings, tenant: str, agent: uuid.UUID, queue: str, presence: str) -> None:
-    from datetime import UTC, datetime
-
-    from frontdoor_common.bus.events import Envelope
-    from frontdoor_common.events.agents import AgentPresenceChanged, AgentSnapshot, QueueMembership
-
     now = datetime.now(UTC)
     snap = AgentSnapshot(
         agent_id=agent,
         tenant_id=tenant,
         name="x",
-        presence=presence,
-        presence_since=now,  # type: ignore[arg-type]
+        presence=presence,  # type: ignore[arg-type]
+        presence_since=now,
         queues=[QueueMembership(queue_id=uuid.UUID(queue))],
     )
-    env = Envelope.wrap(AgentPresenceChanged(current=snap, at=now), tenant=tenant, source="agents")
-    await bus.producer.send_and_wait(
-        settings.topic("frontdoor.agents.v1"), env.model_dump_json().encode(), key=str(agent).encode()
-    )
+    event = AgentPresenceChanged(current=snap, at=now)
+    await publish(bus.producer, settings.topic(event.topic), event, tenant=tenant, source="agents")
 
 
 async def test_two_shards_route_their_own_tenants_and_a_handover_loses_no_call(
@@ -54,7 +49,8 @@ async def test_two_shards_route_their_own_tenants_and_a_handover_loses_no_call(
                 q1 = (await c1.post("/v1/queues", json={"name": "One", "ivr_digit": "1"})).json()["id"]
                 q2 = (await c2.post("/v1/queues", json={"name": "Two", "ivr_digit": "1"})).json()["id"]
                 # each shard refuses the other's tenant, without saying anything about its data
-                wrong = await httpx.AsyncClient(base_url=base1, headers=auth(token_for(T2))).get("/v1/queues")
+                async with httpx.AsyncClient(base_url=base1, headers=auth(token_for(T2))) as other:
+                    wrong = await other.get("/v1/queues")
                 assert wrong.status_code == 403 and wrong.json()["error_id"] == "tenant_not_served"
                 await _agent(bus, s1, T1, a1, q1, "away")
                 await _agent(bus, s1, T2, a2, q2, "available")

@@ -22,6 +22,7 @@ from frontdoor_common.bus.tables import outbox
 from frontdoor_common.events.callbacks import CallbackCompleted, CallbackSnapshot
 from frontdoor_common.events.routing import CallCompleted, CallSnapshot
 from frontdoor_common.testing import eventually
+from frontdoor_common.testing.bus import publish
 from frontdoor_surveys.clock import ManualClock
 from frontdoor_surveys.gateway.file import read_messages
 from frontdoor_surveys.gateway.models import OutgoingSms
@@ -96,13 +97,9 @@ class SurveysHarness:
     async def publish(self, event: Event, *, tenant: str, topic: str, envelope_id: str | None = None) -> Envelope:
         """Produce an event in its envelope to the prefixed topic, as its producing service's relay would."""
         assert self.bus is not None
-        envelope = Envelope.wrap(event, tenant=tenant, source="test")
-        if envelope_id is not None:
-            envelope = envelope.model_copy(update={"id": envelope_id})
-        await self.bus.producer.send_and_wait(
-            self.settings.topic(topic), value=envelope.model_dump_json().encode(), key=envelope.subject.encode()
+        return await publish(
+            self.bus.producer, self.settings.topic(topic), event, tenant=tenant, envelope_id=envelope_id
         )
-        return envelope
 
     async def publish_call(self, call: CallSnapshot, *, envelope_id: str | None = None) -> Envelope:
         """routing.call.completed for this call."""
