@@ -287,8 +287,12 @@ def build_app(settings: ServiceSettings, spec: ServiceSpec) -> FastAPI:
             yield
         finally:
             for close in reversed(closers):
+                # Shutdown must end: a step that hangs (a broker that stopped answering, a task
+                # that ignores cancellation) is abandoned after a while, and named in the log.
                 try:
-                    await close()
+                    await asyncio.wait_for(close(), settings.shutdown_step_timeout_s)
+                except TimeoutError:
+                    log.error("a shutdown step did not finish; going on", step=getattr(close, "__qualname__", "?"))
                 except Exception as exc:  # close the rest regardless
                     log.warning("error while stopping", error=str(exc))
 

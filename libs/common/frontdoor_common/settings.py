@@ -72,6 +72,7 @@ class ServiceSettings(BaseSettings):
     otel_enabled: bool = True
 
     seed_demo: bool = False
+    shutdown_step_timeout_s: float = 10.0
 
     @model_validator(mode="after")
     def _refuse_default_secrets_outside_development(self) -> ServiceSettings:

@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 
 import httpx
 
+from frontdoor_common.bus.broker import free_port
 from frontdoor_common.bus.kafka import KafkaBus
 from frontdoor_common.events.agents import AgentPresenceChanged, AgentSnapshot, QueueMembership
 from frontdoor_common.testing import auth, eventually, publish, serve_app
@@ -36,7 +37,7 @@ async def test_two_shards_route_their_own_tenants_and_a_handover_loses_no_call(
     make_settings: Callable[..., Settings], token_for: Callable[..., str]
 ) -> None:
     s1 = make_settings(Settings, tenants=[T1], shard="0", known_agent_preference_seconds=0)
-    s2 = s1.model_copy(update={"tenants": [T2], "shard": "1", "port": s1.port + 1})
+    s2 = s1.model_copy(update={"tenants": [T2], "shard": "1", "port": free_port()})
     bus = KafkaBus(str(s1.kafka_bootstrap_servers), client_id="test")
     await bus.start()
     a1, a2 = uuid.uuid4(), uuid.uuid4()
@@ -64,7 +65,7 @@ async def test_two_shards_route_their_own_tenants_and_a_handover_loses_no_call(
                 await c1.aclose()
                 await c2.aclose()
         # Shard 0 is gone; its replacement takes over the same tenant from the same database.
-        replacement = create_app(s1.model_copy(update={"port": s1.port + 2}))
+        replacement = create_app(s1.model_copy(update={"port": free_port()}))
         async with serve_app(replacement) as base:
             c = httpx.AsyncClient(base_url=base, headers=auth(token_for(T1)))
             call_id = waiting["call"]["call_id"]

@@ -177,16 +177,23 @@ async def serve_app(app: Any, port: int | None = None) -> AsyncIterator[str]:
     )
     server = uvicorn.Server(config)
     task = asyncio.create_task(server.serve())
+    deadline = asyncio.get_running_loop().time() + 30
     while not server.started:
         if task.done():
             task.result()
             raise RuntimeError("server exited before starting")
+        if asyncio.get_running_loop().time() > deadline:  # e.g. the port was taken meanwhile
+            server.should_exit = True
+            raise TimeoutError(f"the app did not start on port {port} within 30 s")
         await asyncio.sleep(0.01)
     try:
         yield f"http://127.0.0.1:{port}"
     finally:
         server.should_exit = True
-        await task
+        try:
+            await asyncio.wait_for(task, 60)
+        except TimeoutError:
+            raise RuntimeError(f"the app on port {port} did not shut down within 60 s") from None
 
 
 async def eventually(check: Callable[[], Any], *, timeout: float = 20.0, interval: float = 0.05) -> Any:
