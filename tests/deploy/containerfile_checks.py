@@ -5,6 +5,7 @@ checked instead: the file parses into known instructions; it is multi-stage; eve
 it COPYs from the build context exists and is not hidden by .dockerignore; every
 `COPY --from` names an earlier stage; the lock files are installed with --require-hashes;
 the final stage runs as a numeric non-root user and its command starts a module that exists.
+`check_services` checks that every service folder is copied, installed, imported and exposed.
 """
 
 from __future__ import annotations
@@ -228,4 +229,42 @@ def check(containerfile: Path, context: Path) -> list[str]:
             service = argv[2].removeprefix("frontdoor_")
             if not (context / "services" / service / argv[2] / "__main__.py").is_file():
                 problems.append(f"CMD runs {argv[2]}, which has no __main__.py")
+    return problems
+
+
+def check_services(containerfile: Path, context: Path, ports: dict[str, int]) -> list[str]:
+    """Every service (name -> port) is in the image: its folder copied, installed as a regular
+    package and imported at build time, its port exposed, and every file of its package
+    (templates, static files, catalogues: package data, not only Python) in the build context."""
+    all_stages = stages(parse(containerfile.read_text()))
+    patterns = dockerignore_patterns(context)
+    copied = set()
+    runs, exposed = [], set()
+    for stage in all_stages:
+        for ins in stage.instructions:
+            if ins.keyword == "COPY":
+                flags, sources, _dest = _copy_parts(ins.args)
+                if "from" not in flags:
+                    copied |= {s.rstrip("/") for s in sources}
+            elif ins.keyword == "RUN":
+                runs.append(ins.args)
+            elif ins.keyword == "EXPOSE":
+                exposed |= {int(p.split("/")[0]) for p in ins.args.split()}
+    run = " ".join(runs)
+    problems = []
+    for service, port in ports.items():
+        folder = f"services/{service}"
+        if folder not in copied:
+            problems.append(f"{service}: {folder}/ is not copied into the image")
+        if not re.search(rf"pip install [^&;]*\./{re.escape(folder)}(\s|$)", run):
+            problems.append(f"{service}: ./{folder} is not installed")
+        if not re.search(rf"import [^\"&;]*\bfrontdoor_{service}\b", run):
+            problems.append(f"{service}: frontdoor_{service} is not imported at build time")
+        if port not in exposed:
+            problems.append(f"{service}: port {port} is not exposed")
+        package = context / folder / f"frontdoor_{service}"
+        for path in sorted(package.rglob("*")):
+            relative = path.relative_to(context).as_posix()
+            if path.is_file() and "__pycache__" not in path.parts and ignored(patterns, relative):
+                problems.append(f"{service}: .dockerignore drops {relative}")
     return problems

@@ -199,7 +199,7 @@ def _matches(resource: Resource, target: dict[str, Any]) -> bool:
         raise KustomizeError(f"patch target fields outside the subset: {sorted(unknown)}")
     doc = resource.doc
     group, _, version = doc["apiVersion"].rpartition("/")
-    return (
+    return bool(
         target.get("kind", doc["kind"]) == doc["kind"]
         and target.get("name", doc["metadata"]["name"]) == doc["metadata"]["name"]
         and target.get("group", group) == group

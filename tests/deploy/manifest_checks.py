@@ -6,17 +6,52 @@ real manifests pass and that a deliberately broken copy is reported.
 
 from __future__ import annotations
 
+import importlib
 import json
 import re
 from collections.abc import Iterable
+from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
-SERVICES = {"routing": 8001, "members": 8002, "agents": 8003, "callbacks": 8004, "surveys": 8005}
-STATELESS = ("members", "agents", "callbacks", "surveys")
-TOPICS = [f"frontdoor.{s}.v1" for s in SERVICES] + [f"frontdoor.{s}.v1.dlq" for s in SERVICES]
+REPO = Path(__file__).resolve().parents[2]
+
+
+def _settings_fields(service: str) -> dict[str, Any]:
+    """The fields of a service's Settings class (frontdoor_<service>.settings)."""
+    fields: dict[str, Any] = importlib.import_module(f"frontdoor_{service}.settings").Settings.model_fields
+    return fields
+
+
+def discover_services(root: Path = REPO / "services") -> dict[str, int]:
+    """Every service under services/ (a folder with a pyproject.toml and a frontdoor_<name>
+    package with settings), with the port its settings default to, in port order."""
+    ports = {}
+    for folder in root.iterdir():
+        if (folder / "pyproject.toml").is_file() and (folder / f"frontdoor_{folder.name}" / "settings.py").is_file():
+            ports[folder.name] = int(_settings_fields(folder.name)["port"].default)
+    return dict(sorted(ports.items(), key=lambda item: item[1]))
+
+
+# Everything below is derived from the services' own settings, so a new folder under
+# services/ is checked like the others without editing this file.
+SERVICES = discover_services()
+# routing is the one stateful service (a StatefulSet, one pod per shard); the rest scale freely.
+STATELESS = tuple(s for s in SERVICES if s != "routing")
+# A service whose outbox relay runs publishes frontdoor.<service>.v1 (the console does not).
+PUBLISHERS = tuple(s for s in SERVICES if _settings_fields(s)["run_relay"].default)
+TOPICS = [f"frontdoor.{s}.v1" for s in PUBLISHERS] + [f"frontdoor.{s}.v1.dlq" for s in PUBLISHERS]
+# A service with an `<other>_url` setting calls that other service over HTTP.
+REQUIRED_CALLS = {(s, o) for s in SERVICES for o in SERVICES if o != s and f"{o}_url" in _settings_fields(s)}
+# Services staff reach from a browser (they set cookies): on their own host, not the API's.
+BROWSER_SERVICES = tuple(s for s in SERVICES if "cookie_secure" in _settings_fields(s))
+API_SERVICES = tuple(s for s in SERVICES if s not in BROWSER_SERVICES)
+API_HOST = "api.frontdoor.example.org"
 KAFKA_CLUSTER = "frontdoor-kafka"
 RUN_AS_USER = 10001
 SECRET_WORDS = ("SECRET", "PASSWORD", "KEY", "TOKEN")
+# Settings about a secret rather than the secret itself (CONSOLE_SERVICE_TOKEN_MODE, ..._TTL_S).
+NOT_SECRET_SUFFIXES = ("_MODE", "_TTL_S", "_ISSUER", "_AUDIENCE")
 # Public path -> the service that must answer it (the Ingress contract of issue 9).
 PUBLIC_PATHS = {
     "/v1/queues": "routing",
@@ -70,7 +105,8 @@ def find(docs: Iterable[dict[str, Any]], kind: str, name: str) -> dict[str, Any]
 
 def pod_spec(doc: dict[str, Any]) -> dict[str, Any]:
     """The pod spec of a workload or Job."""
-    return doc["spec"]["template"]["spec"]
+    spec: dict[str, Any] = doc["spec"]["template"]["spec"]
+    return spec
 
 
 def workload_of(docs: list[dict[str, Any]], service: str) -> dict[str, Any] | None:
@@ -108,7 +144,8 @@ def _matches_selector(labels: dict[str, str], selector: dict[str, Any]) -> bool:
 
 
 def _secret_like(name: str) -> bool:
-    return any(word in name.upper() for word in SECRET_WORDS)
+    upper = name.upper()
+    return any(word in upper for word in SECRET_WORDS) and not upper.endswith(NOT_SECRET_SUFFIXES)
 
 
 def container_environment(
@@ -120,7 +157,7 @@ def container_environment(
     env: dict[str, str] = {}
     for ref in container.get("envFrom", []):
         if "configMapRef" in ref:
-            env.update(find(docs, "ConfigMap", ref["configMapRef"]["name"])["data"])
+            env.update((find(docs, "ConfigMap", ref["configMapRef"]["name"]) or {}).get("data", {}))
     for item in container.get("env", []):
         source = item.get("valueFrom", {})
         if "value" in item:
@@ -195,6 +232,15 @@ def check_probes(doc: dict[str, Any]) -> list[str]:
             if get.get("port") not in ports and get.get("port") not in ports.values():
                 problems.append(f"{c}: {probe} port {get.get('port')} is not a container port")
     return problems
+
+
+def workload_config(docs: list[dict[str, Any]], workload: dict[str, Any]) -> dict[str, str]:
+    """What the ConfigMaps a workload's first container reads (envFrom) set."""
+    config: dict[str, str] = {}
+    for ref in pod_spec(workload)["containers"][0].get("envFrom", []):
+        cm = find(docs, "ConfigMap", ref.get("configMapRef", {}).get("name", ""))
+        config.update(cm["data"] if cm else {})
+    return config
 
 
 def check_no_literal_secrets(docs: list[dict[str, Any]]) -> list[str]:
@@ -280,10 +326,7 @@ def check_services(docs: list[dict[str, Any]]) -> list[str]:
             problems.append(f"{service}: the workload must run `python -m frontdoor_{service} serve`")
         if [p["containerPort"] for p in container.get("ports", [])] != [port]:
             problems.append(f"{service}: must listen on {port}")
-        config = {}
-        for ref in container.get("envFrom", []):
-            cm = find(docs, "ConfigMap", ref.get("configMapRef", {}).get("name", ""))
-            config.update(cm["data"] if cm else {})
+        config = workload_config(docs, workload)
         prefix = service.upper()
         if config.get(f"{prefix}_HOST") != "0.0.0.0":
             problems.append(f"{service}: {prefix}_HOST must be 0.0.0.0 (the default 127.0.0.1 is unreachable)")
@@ -396,7 +439,6 @@ def server_labels(docs: list[dict[str, Any]], service: str) -> dict[str, str]:
 
 
 KAFKA_POD = {"strimzi.io/cluster": KAFKA_CLUSTER, "strimzi.io/kind": "Kafka", "app.kubernetes.io/part-of": "frontdoor"}
-REQUIRED_CALLS = {("routing", "members"), ("routing", "agents"), ("callbacks", "agents")}
 
 
 def db_pod(service: str) -> dict[str, str]:
@@ -445,11 +487,15 @@ def check_network_policies(docs: list[dict[str, Any]]) -> list[str]:
     return problems
 
 
-def nginx_backend(ingresses: list[dict[str, Any]], path: str) -> str | None:
-    """ingress-nginx with use-regex: locations sorted longest first, first case-insensitive prefix match wins."""
-    rules = []
+def nginx_backend(ingresses: list[dict[str, Any]], path: str, host: str = API_HOST) -> str | None:
+    """ingress-nginx with use-regex: locations sorted longest first, first case-insensitive prefix match wins.
+
+    Only the rules of `host` count: each host is its own nginx server block."""
+    rules: list[tuple[str, str]] = []
     for ing in ingresses:
         for rule in ing["spec"]["rules"]:
+            if rule.get("host") != host:
+                continue
             for p in rule["http"]["paths"]:
                 rules.append((p["path"], p["backend"]["service"]["name"]))
     for pattern, service in sorted(rules, key=lambda r: len(r[0]), reverse=True):
@@ -494,6 +540,94 @@ def check_ingress(docs: list[dict[str, Any]]) -> list[str]:
         if int(ann.get("nginx.ingress.kubernetes.io/proxy-read-timeout", "60")) < 3600:
             problems.append(f"Ingress/{ing['metadata']['name']}: server-sent events need a long read timeout")
     return problems
+
+
+FALSE_WORDS = ("0", "false", "no", "off", "f", "n")
+
+
+def browser_host(docs: list[dict[str, Any]], service: str) -> str | None:
+    """The host browsers reach a browser-facing service on: its <PREFIX>_PUBLIC_URL's."""
+    workload = workload_of(docs, service)
+    url = workload_config(docs, workload).get(f"{service.upper()}_PUBLIC_URL", "") if workload else ""
+    return urlsplit(url).hostname
+
+
+def check_browser_ingress(
+    docs: list[dict[str, Any]], routes: dict[str, list[str]] | None = None, streams: dict[str, list[str]] | None = None
+) -> list[str]:
+    """A browser-facing service (the console): its own host, HTTPS only, Secure cookies.
+
+    Its public URL is https on a host that only it serves; every Ingress on that host has
+    TLS for it and does not switch the HTTPS redirect off; cookies are not made insecure;
+    the operational paths are not public there. With `routes` (service -> sample paths of
+    its pages), each must reach it; with `streams` (its server-sent event paths), each must
+    reach an Ingress with buffering off and a long read timeout."""
+    problems = []
+    ingresses = by_kind(docs, "Ingress")
+    for service in BROWSER_SERVICES:
+        prefix = service.upper()
+        workload = workload_of(docs, service)
+        if workload is None:
+            continue  # check_services reports it
+        config = workload_config(docs, workload)
+        url = config.get(f"{prefix}_PUBLIC_URL", "")
+        host = urlsplit(url).hostname
+        if urlsplit(url).scheme != "https" or not host:
+            problems.append(f"{service}: {prefix}_PUBLIC_URL must be its https:// address, not {url!r}")
+            continue
+        if config.get(f"{prefix}_COOKIE_SECURE", "true").strip().lower() in FALSE_WORDS:
+            problems.append(f"{service}: {prefix}_COOKIE_SECURE must not switch Secure cookies off")
+        on_host = [ing for ing in ingresses if any(r.get("host") == host for r in ing["spec"]["rules"])]
+        if not on_host:
+            problems.append(f"{service}: no Ingress for {host}")
+        for ing in on_host:
+            where = f"Ingress/{ing['metadata']['name']}"
+            backends = {
+                p["backend"]["service"]["name"]
+                for r in ing["spec"]["rules"]
+                if r.get("host") == host
+                for p in r["http"]["paths"]
+            }
+            if backends != {service}:
+                problems.append(f"{where}: {host} must reach {service} only, not {sorted(backends - {service})}")
+            if not any(host in tls.get("hosts", []) and tls.get("secretName") for tls in ing["spec"].get("tls", [])):
+                problems.append(f"{where}: no TLS for {host} (its cookies are Secure: HTTPS only)")
+            annotations = ing["metadata"].get("annotations", {})
+            for key in ("ssl-redirect", "force-ssl-redirect"):
+                if annotations.get(f"nginx.ingress.kubernetes.io/{key}") == "false":
+                    problems.append(f"{where}: {key} must not be off")
+            if annotations.get("nginx.ingress.kubernetes.io/use-regex") != "true":
+                problems.append(f"{where}: paths are regexes; use-regex must be on")
+        for path in NOT_PUBLIC:
+            if nginx_backend(ingresses, path, host) is not None:
+                problems.append(f"{host}{path} must not be public")
+        for path in (routes or {}).get(service, []):
+            got = nginx_backend(ingresses, path, host)
+            if got != service:
+                problems.append(f"{host}{path} reaches {got}, not {service}")
+        for path in (streams or {}).get(service, []):
+            winner = _nginx_ingress(ingresses, path, host)
+            ann = winner["metadata"].get("annotations", {}) if winner else {}
+            if ann.get("nginx.ingress.kubernetes.io/proxy-buffering") != "off":
+                problems.append(f"{host}{path}: server-sent events need proxy-buffering off")
+            if int(ann.get("nginx.ingress.kubernetes.io/proxy-read-timeout", "60")) < 3600:
+                problems.append(f"{host}{path}: server-sent events need a long read timeout")
+    return problems
+
+
+def _nginx_ingress(ingresses: list[dict[str, Any]], path: str, host: str) -> dict[str, Any] | None:
+    """The Ingress whose rule ingress-nginx picks for `path` on `host` (its annotations apply)."""
+    rules = [
+        (p["path"], ing)
+        for ing in ingresses
+        for rule in ing["spec"]["rules"]
+        if rule.get("host") == host
+        for p in rule["http"]["paths"]
+    ]
+    for pattern, ing in sorted(rules, key=lambda r: len(r[0]), reverse=True):
+        if re.match(pattern, path, re.IGNORECASE):
+            return ing
+    return None
 
 
 def check_kafka(docs: list[dict[str, Any]], *, min_brokers: int = 3) -> list[str]:
@@ -628,6 +762,7 @@ def check_all(docs: list[dict[str, Any]], *, min_db_instances: int = 1) -> list[
         *check_references(docs),
         *check_network_policies(docs),
         *check_ingress(docs),
+        *check_browser_ingress(docs),
         *check_kafka(docs),
         *check_postgres(docs, min_instances=min_db_instances),
         *check_monitoring(docs),

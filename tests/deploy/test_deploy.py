@@ -16,6 +16,7 @@ import re
 import shutil
 import subprocess
 import sys
+import zipfile
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -119,6 +120,27 @@ def test_the_renderer_agrees_with_kubectl_kustomize(rendered: dict[str, list[dic
 # --- the platform checks on the real manifests ---------------------------------------------
 
 
+def test_the_services_checked_are_the_folders_under_services() -> None:
+    folders = {p.name for p in (REPO / "services").iterdir() if (p / "pyproject.toml").is_file()}
+    assert set(checks.SERVICES) == folders
+    assert checks.SERVICES["console"] == 8006 and checks.SERVICES["routing"] == 8001
+    # What is derived from each service's settings: who publishes, whom it calls, who is a browser's.
+    assert "console" not in checks.PUBLISHERS and "frontdoor.console.v1" not in checks.TOPICS
+    assert {("routing", "members"), ("routing", "agents"), ("callbacks", "agents"), ("callbacks", "members")} | {
+        ("console", s) for s in checks.SERVICES if s != "console"
+    } == checks.REQUIRED_CALLS
+    assert checks.BROWSER_SERVICES == ("console",) and "console" in checks.STATELESS
+
+
+def test_a_service_folder_without_manifests_is_reported(rendered: dict[str, list[dict[str, Any]]]) -> None:
+    docs = [
+        d
+        for d in rendered["overlays/production"]
+        if d["metadata"].get("labels", {}).get("app.kubernetes.io/name") != "console"
+    ]
+    assert "console: no Deployment" in checks.check_services(docs)
+
+
 @pytest.mark.parametrize("overlay", OVERLAYS)
 def test_every_overlay_passes_the_platform_checks(rendered: dict[str, list[dict[str, Any]]], overlay: str) -> None:
     minimum = 3 if overlay == "overlays/production" else 1
@@ -149,6 +171,9 @@ def test_production_runs_three_pods_of_each_stateless_service_on_distinct_nodes(
     config = {c["metadata"]["name"].rsplit("-", 1)[0]: c["data"] for c in checks.by_kind(docs, "ConfigMap")}
     for service in checks.SERVICES:
         assert config[f"{service}-config"][f"{service.upper()}_JWT_JWKS_URL"].startswith("https://")
+
+
+_ORDINAL = {"metadata.labels['apps.kubernetes.io/pod-index']": "0"}
 
 
 def _fake_secret(overlay: str) -> Any:
@@ -215,7 +240,7 @@ def test_every_path_the_services_serve_reaches_them_through_the_ingress(
 ) -> None:
     ingresses = checks.by_kind(rendered["overlays/production"], "Ingress")
     unrouted = []
-    for service in checks.SERVICES:
+    for service in checks.API_SERVICES:
         app = importlib.import_module(f"frontdoor_{service}.app").create_app()
         for template in app.openapi()["paths"]:
             if template.startswith(("/healthz", "/readyz", "/metrics", "/admin/")):
@@ -225,6 +250,121 @@ def test_every_path_the_services_serve_reaches_them_through_the_ingress(
                 unrouted.append(f"{template} ({service})")
     # Add a rule for each to deploy/k8s/base/platform/ingress.yaml.
     assert unrouted == []
+
+
+OPERATIONAL = ("/healthz", "/readyz", "/metrics", "/admin/outbox/", "/openapi.json", "/docs", "/redoc")
+
+
+def _page_paths(service: str) -> list[str]:
+    """A concrete path for every route of a browser-facing service's app (pages, forms, event
+    streams, a static file), but the operational ones and the API documentation."""
+    from fastapi.routing import iter_route_contexts
+    from starlette.routing import Mount
+
+    app = importlib.import_module(f"frontdoor_{service}.app").create_app()
+    paths = []
+    for route in iter_route_contexts(app.routes):
+        if not route.path or route.path.startswith(OPERATIONAL):
+            continue
+        path = re.sub(r"\{[^}]+\}", "3f1c", route.path)
+        paths.append(f"{path}/file.css" if isinstance(route.original_route, Mount) else path)
+    return paths
+
+
+@pytest.fixture(scope="module")
+def pages() -> dict[str, list[str]]:
+    """The page paths of each browser-facing service."""
+    return {service: _page_paths(service) for service in checks.BROWSER_SERVICES}
+
+
+def _streams(pages: dict[str, list[str]]) -> dict[str, list[str]]:
+    return {service: [p for p in paths if p.endswith("/events")] for service, paths in pages.items()}
+
+
+def test_every_page_of_the_console_reaches_it_on_its_own_https_host(
+    rendered: dict[str, list[dict[str, Any]]], pages: dict[str, list[str]]
+) -> None:
+    assert checks.BROWSER_SERVICES == ("console",)
+    assert {"/", "/signin", "/desk", "/desk/events", "/wallboard/events", "/static/file.css"} <= set(pages["console"])
+    assert len(_streams(pages)["console"]) >= 2
+    for overlay in DEPLOYED:
+        docs = rendered[overlay]
+        assert checks.check_browser_ingress(docs, pages, _streams(pages)) == []
+        host = checks.browser_host(docs, "console")
+        assert host == "console.frontdoor.example.org" != checks.API_HOST
+        ingresses = checks.by_kind(docs, "Ingress")
+        # The console is not on the API's host, and the API is not on the console's.
+        assert checks.nginx_backend(ingresses, "/desk") is None
+        assert checks.nginx_backend(ingresses, "/v1/members", host) is None
+        assert checks.nginx_backend(ingresses, "/admin/outbox/republish", host) is None
+
+
+def test_a_console_page_without_a_rule_or_a_buffered_stream_is_reported(
+    rendered: dict[str, list[dict[str, Any]]], pages: dict[str, list[str]]
+) -> None:
+    docs = [d for d in rendered["overlays/production"] if d["metadata"]["name"] != "frontdoor-console-events"]
+    problems = checks.check_browser_ingress(docs, {"console": [*pages["console"], "/reports/today"]}, _streams(pages))
+    assert "console.frontdoor.example.org/reports/today reaches None, not console" in problems
+    assert "console.frontdoor.example.org/desk/events: server-sent events need proxy-buffering off" in problems
+
+
+def test_a_console_served_over_plain_http_or_with_insecure_cookies_is_reported(
+    rendered: dict[str, list[dict[str, Any]]],
+) -> None:
+    docs = _mutated(rendered["overlays/production"])
+    config = next(c for c in checks.by_kind(docs, "ConfigMap") if c["metadata"]["name"].startswith("console-config"))
+    config["data"]["CONSOLE_COOKIE_SECURE"] = "False"
+    ingress = checks.find(docs, "Ingress", "frontdoor-console")
+    ingress["spec"]["tls"] = []
+    ingress["metadata"]["annotations"]["nginx.ingress.kubernetes.io/force-ssl-redirect"] = "false"
+    # A catch-all rule would also publish the operational paths on the console's host.
+    ingress["spec"]["rules"][0]["http"]["paths"].append(
+        {"path": "/", "pathType": "Prefix", "backend": {"service": {"name": "console", "port": {"name": "http"}}}}
+    )
+    problems = checks.check_browser_ingress(docs)
+    assert "console: CONSOLE_COOKIE_SECURE must not switch Secure cookies off" in problems
+    assert (
+        "Ingress/frontdoor-console: no TLS for console.frontdoor.example.org (its cookies are Secure: HTTPS only)"
+        in problems
+    )
+    assert "Ingress/frontdoor-console: force-ssl-redirect must not be off" in problems
+    assert "console.frontdoor.example.org/metrics must not be public" in problems
+    config["data"]["CONSOLE_PUBLIC_URL"] = "http://console.frontdoor.example.org"
+    assert checks.check_browser_ingress(docs) == [
+        "console: CONSOLE_PUBLIC_URL must be its https:// address, not 'http://console.frontdoor.example.org'"
+    ]
+
+
+@pytest.mark.parametrize("overlay", DEPLOYED)
+def test_the_console_starts_with_secure_cookies_and_openid_connect(
+    rendered: dict[str, list[dict[str, Any]]], overlay: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from frontdoor_console.settings import Settings
+
+    docs = rendered[overlay]
+    env = checks.container_environment(docs, checks.workload_of(docs, "console"), _fake_secret(overlay), {})
+    for name in list(os.environ):
+        if name.startswith(("CONSOLE_", "FRONTDOOR_", "KAFKA_")):
+            monkeypatch.delenv(name)
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    settings = Settings()
+    assert settings.production and settings.secure_cookies and not settings.dev_signin_enabled
+    assert settings.oidc_enabled and settings.oidc_client_secret == _fake_secret(overlay)(
+        "console-oidc", "client-secret", False
+    )
+    assert settings.public_url == f"https://{checks.browser_host(docs, 'console')}"
+    assert settings.routing_url == "http://routing:8001" and settings.surveys_url == "http://surveys:8005"
+    if overlay == "overlays/production":
+        # The services verify only the provider's tokens there: the console forwards the user's.
+        assert settings.service_token_mode == "oidc" and settings.signing_secret is None
+    else:
+        # dev: minted with the services' shared HS256 secret (frontdoor-jwt), the one they verify.
+        routing = checks.container_environment(
+            docs, checks.workload_of(docs, "routing"), _fake_secret(overlay), _ORDINAL
+        )
+        assert settings.service_token_mode == "mint"
+        assert settings.signing_secret is not None and settings.signing_secret == routing["ROUTING_JWT_SECRET"]
 
 
 def test_the_readme_documents_every_secret_the_manifests_read(rendered: dict[str, list[dict[str, Any]]]) -> None:
@@ -285,6 +425,20 @@ def test_a_literal_secret_is_reported(rendered: dict[str, list[dict[str, Any]]])
     problems = checks.check_no_literal_secrets(docs)
     assert "Deployment/members: env MEMBERS_JWT_SECRET has a literal value; use secretKeyRef" in problems
     assert "Secret/leak: Secrets are created out of band, never committed" in problems
+    # A setting about a secret is not one; the secret itself still is.
+    console = checks.find(docs, "Deployment", "console")["spec"]["template"]["spec"]["containers"][0]
+    console["env"].append({"name": "CONSOLE_SERVICE_TOKEN_MODE", "value": "mint"})
+    console["env"].append({"name": "CONSOLE_SERVICE_TOKEN_SECRET", "value": "hunter2"})
+    problems = checks.check_no_literal_secrets(docs)
+    assert "Deployment/console: env CONSOLE_SERVICE_TOKEN_SECRET has a literal value; use secretKeyRef" in problems
+    assert not any("CONSOLE_SERVICE_TOKEN_MODE" in p for p in problems)
+
+
+def test_a_console_that_cannot_reach_a_service_is_reported(rendered: dict[str, list[dict[str, Any]]]) -> None:
+    docs = _mutated(rendered["overlays/production"])
+    policy = checks.find(docs, "NetworkPolicy", "surveys")
+    policy["spec"]["ingress"] = [r for r in policy["spec"]["ingress"] if "console" not in json.dumps(r)]
+    assert checks.check_network_policies(docs) == ["console -> surveys HTTP is denied"]
 
 
 def test_a_missing_migration_job_and_pdb_are_reported(rendered: dict[str, list[dict[str, Any]]]) -> None:
@@ -318,6 +472,13 @@ def test_the_flows_the_design_needs_are_open_and_no_others(rendered: dict[str, l
     assert checks.flow_allowed(docs, labels["routing"], labels["members"], 8002)
     assert checks.flow_allowed(docs, labels["routing"], labels["agents"], 8003)
     assert checks.flow_allowed(docs, labels["callbacks"], labels["agents"], 8003)
+    for service, port in checks.SERVICES.items():
+        if service != "console":
+            assert checks.flow_allowed(docs, labels["console"], labels[service], port)
+            assert not checks.flow_allowed(docs, labels[service], labels["console"], 8006)
+    assert checks.flow_allowed(docs, labels["console"], checks.KAFKA_POD, 9092)
+    assert checks.flow_allowed(docs, labels["console"], checks.db_pod("console"), 5432)
+    assert not checks.flow_allowed(docs, labels["console"], checks.db_pod("members"), 5432)
     assert not checks.flow_allowed(docs, labels["members"], labels["routing"], 8001)
     assert not checks.flow_allowed(docs, labels["routing"], labels["members"], 5432)
     assert not checks.flow_allowed(docs, {"app": "stranger"}, checks.KAFKA_POD, 9092)
@@ -421,7 +582,8 @@ def _broken_context(tmp_path: Path, edit: str, replacement: str) -> list[str]:
     assert edit in text
     target = tmp_path / "Containerfile"
     target.write_text(text.replace(edit, replacement))
-    return containerfile.check(target, REPO)
+    problems: list[str] = containerfile.check(target, REPO)
+    return problems
 
 
 def test_the_image_checker_reports_a_file_that_does_not_exist(tmp_path: Path) -> None:
@@ -447,6 +609,93 @@ def test_the_image_checker_reports_a_file_hidden_by_dockerignore() -> None:
 def test_the_image_parser_refuses_an_unknown_instruction() -> None:
     with pytest.raises(containerfile.ContainerfileError, match="unknown instruction"):
         containerfile.parse("FROM python:3.11-slim\nCOPPY a b\n")
+
+
+def test_every_service_folder_is_in_the_image() -> None:
+    assert containerfile.check_services(REPO / "deploy" / "Containerfile", REPO, checks.SERVICES) == []
+
+
+def test_the_image_checker_reports_a_service_left_out(tmp_path: Path) -> None:
+    text = (REPO / "deploy" / "Containerfile").read_text()
+    for edit in ("COPY services/console/ services/console/\n", " ./services/console", ", frontdoor_console", " 8006"):
+        assert edit in text
+        text = text.replace(edit, "\n" if edit.startswith("COPY") else "")
+    (tmp_path / "Containerfile").write_text(text)
+    assert containerfile.check_services(tmp_path / "Containerfile", REPO, checks.SERVICES) == [
+        "console: services/console/ is not copied into the image",
+        "console: ./services/console is not installed",
+        "console: frontdoor_console is not imported at build time",
+        "console: port 8006 is not exposed",
+    ]
+    hidden = REPO / ".dockerignore"
+    assert not containerfile.ignored(containerfile.dockerignore_patterns(REPO), "services/console/x/static/a.js")
+    assert containerfile.ignored([(False, "**/*.po")], "services/console/frontdoor_console/i18n/nb.po")
+    assert hidden.is_file()
+
+
+# --- the packages: what a regular install puts in the image ------------------------------
+
+
+def _build_wheel(source: Path, tmp_path: Path) -> set[str]:
+    """Build the wheel of a copy of `source` (so the build leaves nothing in the tree), offline
+    and without build isolation, as the image does; return the files it holds."""
+    copy_dir = tmp_path / source.name
+    shutil.copytree(
+        source, copy_dir, ignore=shutil.ignore_patterns("__pycache__", "*.pyc", "tests", "build", "*.egg-info")
+    )
+    out = tmp_path / "wheel"
+    built = subprocess.run(
+        [sys.executable, "-c", "import sys, setuptools.build_meta as b; print(b.build_wheel(sys.argv[1]))", str(out)],
+        cwd=copy_dir,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert built.returncode == 0, built.stderr[-2000:]
+    with zipfile.ZipFile(out / built.stdout.strip().splitlines()[-1]) as wheel:
+        return set(wheel.namelist())
+
+
+def _left_out(source: Path, files: set[str]) -> list[str]:
+    """The files of a service's package (Python or not) that its wheel does not hold."""
+    package = source / f"frontdoor_{source.name}"
+    expected = [
+        p.relative_to(source).as_posix()
+        for p in package.rglob("*")
+        if p.is_file() and "__pycache__" not in p.parts and p.suffix != ".pyc"
+    ]
+    return sorted(f for f in expected if f not in files)
+
+
+# Files inside a package that its wheel may leave out, each with why (none is read at run time).
+NOT_SHIPPED = {
+    # `make simulate` passes it by its path in the repository; the service never opens it.
+    "frontdoor_routing/planning/examples/union-day.json",
+}
+
+
+@pytest.mark.parametrize("service", list(checks.SERVICES))
+def test_the_wheel_of_every_service_holds_every_file_of_its_package(service: str, tmp_path: Path) -> None:
+    source = REPO / "services" / service
+    files = _build_wheel(source, tmp_path)
+    assert [f for f in _left_out(source, files) if f not in NOT_SHIPPED] == []
+    if service == "console":
+        # What the console reads at run time: the pages, the browser's files, the catalogues.
+        for needed in ("templates/base.html", "static/htmx.min.js", "i18n/locales/nb/LC_MESSAGES/console.po"):
+            assert f"frontdoor_console/{needed}" in files
+
+
+def test_a_wheel_without_the_console_templates_is_reported(tmp_path: Path) -> None:
+    source = tmp_path / "src" / "console"
+    shutil.copytree(REPO / "services" / "console", source, ignore=shutil.ignore_patterns("__pycache__", "tests"))
+    pyproject = source / "pyproject.toml"
+    text = pyproject.read_text()
+    assert '"templates/**/*.html", ' in text
+    pyproject.write_text(text.replace('"templates/**/*.html", ', ""))
+    missing = _left_out(source, _build_wheel(source, tmp_path))
+    assert "frontdoor_console/templates/base.html" in missing
+    assert all(m.startswith("frontdoor_console/templates/") for m in missing)
 
 
 # --- the renderer itself ---------------------------------------------------------------

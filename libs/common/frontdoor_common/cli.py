@@ -7,6 +7,7 @@ import asyncio
 import json
 import sys
 from collections.abc import Callable
+from typing import Any, TypeVar
 
 from fastapi import FastAPI
 
@@ -15,14 +16,19 @@ from frontdoor_common.migrations import upgrade
 from frontdoor_common.service import ServiceSpec
 from frontdoor_common.settings import ServiceSettings
 
+S = TypeVar("S", bound=ServiceSettings)
+
 
 def run_cli(
-    spec: ServiceSpec,
-    settings_factory: Callable[[], ServiceSettings],
-    app_factory: Callable[[ServiceSettings], FastAPI],
+    settings_factory: Callable[[], S],
+    app_factory: Callable[[S], FastAPI],
     argv: list[str] | None = None,
 ) -> int:
-    """Parse the command line and run the chosen command."""
+    """Parse the command line and run the chosen command (the app is built, not started, to
+    learn the service's spec: its name, title and migrations)."""
+    settings = settings_factory()
+    app = app_factory(settings)
+    spec: ServiceSpec[Any] = app.state.spec
     parser = argparse.ArgumentParser(prog=f"frontdoor-{spec.name}", description=spec.title)
     sub = parser.add_subparsers(dest="command")
     serve = sub.add_parser("serve", help="run the HTTP service (default)")
@@ -31,7 +37,6 @@ def run_cli(
     sub.add_parser("migrate", help="apply database migrations and exit")
     sub.add_parser("openapi", help="print the OpenAPI document")
     args = parser.parse_args(argv)
-    settings = settings_factory()
     if args.command == "migrate":
 
         async def _migrate() -> None:
@@ -43,29 +48,43 @@ def run_cli(
         print(f"{spec.name}: migrations applied")
         return 0
     if args.command == "openapi":
-        print(json.dumps(app_factory(settings).openapi(), indent=2))
+        print(json.dumps(app.openapi(), indent=2))
         return 0
     import uvicorn
 
+    from frontdoor_common.logging import configure_logging
+
+    # Before uvicorn starts, so its own lines are JSON too (log_config=None: it installs no
+    # handlers of its own; records reach ours).
+    configure_logging(level=settings.log_level, json=settings.log_json, service=spec.name)
     host = getattr(args, "host", None) or settings.host
     port = getattr(args, "port", None) or settings.port
-    uvicorn.run(
-        app_factory(settings),
+    # The lifespan ends before uvicorn listens: the runtime's `serving` is set by the server
+    # once its socket accepts connections, not by the lifespan.
+    app.state.server_signals_serving = True
+
+    class _Server(uvicorn.Server):
+        async def startup(self, sockets: list[Any] | None = None) -> None:
+            await super().startup(sockets)
+            runtime = getattr(app.state, "runtime", None)
+            if self.started and runtime is not None:
+                runtime.serving.set()
+
+    config = uvicorn.Config(
+        app,
         host=host,
         port=port,
         loop="uvloop",
         http="httptools",
         log_level="warning",
+        log_config=None,
         access_log=False,
         timeout_graceful_shutdown=5,
     )
+    _Server(config).run()
     return 0
 
 
-def main_for(
-    spec: ServiceSpec,
-    settings_factory: Callable[[], ServiceSettings],
-    app_factory: Callable[[ServiceSettings], FastAPI],
-) -> None:
-    """Entry point helper for a service's `__main__`."""
-    sys.exit(run_cli(spec, settings_factory, app_factory))
+def main_for(settings_factory: Callable[[], S], app_factory: Callable[[S], FastAPI]) -> None:
+    """Entry point helper for a service's `__main__`: `main_for(Settings, create_app)`."""
+    sys.exit(run_cli(settings_factory, app_factory))

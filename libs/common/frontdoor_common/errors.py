@@ -10,12 +10,40 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel, ConfigDict, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from frontdoor_common.logging import get_logger
 
 log = get_logger(__name__)
 PROBLEM_JSON = "application/problem+json"
+
+
+class FieldProblem(BaseModel):
+    """One invalid field of a request (in a validation problem's `errors`)."""
+
+    field: str = Field(description="Dotted path of the field, e.g. `amount` or `phones.0.number`")
+    message: str
+    type: str = ""
+
+
+class Problem(BaseModel):
+    """An RFC 9457 problem document, as every Frontdoor error answers (application/problem+json).
+
+    `error_id` is stable (integrators parse it); `field` names the offending field of bad input.
+    Some problems carry more members (e.g. `scope`, `checks`), hence extra members are allowed.
+    """
+
+    model_config = ConfigDict(extra="allow")
+
+    type: str = Field(description="A URI naming the kind of problem")
+    title: str
+    status: int = Field(description="The HTTP status code")
+    detail: str | None = None
+    error_id: str = Field(description="Stable identifier of the error; never renamed")
+    instance: str | None = Field(default=None, description="The request path")
+    field: str | None = Field(default=None, description="The field at fault, for bad input")
+    errors: list[FieldProblem] | None = Field(default=None, description="Every invalid field (validation problems)")
 
 
 class ServiceError(Exception):
@@ -114,6 +142,14 @@ class Unavailable(ServiceError):
     status = 503
     error_id = "unavailable"
     title = "Service unavailable"
+
+
+class BodyTooLarge(ServiceError):
+    """The request body is larger than this service accepts."""
+
+    status = 413
+    error_id = "body_too_large"
+    title = "Request body too large"
 
 
 def problem_response(error: ServiceError, request: Request | None = None) -> JSONResponse:

@@ -1,4 +1,4 @@
-"""`make run`: the broker and the five services on the embedded defaults.
+"""`make run`: the broker, the five services and the console on the embedded defaults.
 
 Starts the local Kafka-protocol broker (unless KAFKA_BOOTSTRAP_SERVERS names one), then
 each service as its own process on SQLite files under var/; each applies its migrations
@@ -9,11 +9,13 @@ var/dev-token.txt. Ctrl-C stops everything it started, the broker last.
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import signal
 import subprocess
 import sys
 import time
+import urllib.error
 import urllib.request
 from pathlib import Path
 
@@ -21,7 +23,7 @@ from frontdoor_common.auth import mint_token
 from frontdoor_common.bus.broker import LocalBroker, _die_with_parent
 from frontdoor_common.settings import DEMO_TENANT_ID
 
-SERVICES = {"routing": 8001, "members": 8002, "agents": 8003, "callbacks": 8004, "surveys": 8005}
+SERVICES = {"routing": 8001, "members": 8002, "agents": 8003, "callbacks": 8004, "surveys": 8005, "console": 8006}
 
 
 def service_urls(ports: dict[str, int] | None = None) -> dict[str, str]:
@@ -38,6 +40,26 @@ def _port_free(port: int) -> bool:
             return True
         except OSError:
             return False
+
+
+def ready_timeout() -> float:
+    """How long `make run` waits for the services: FRONTDOOR_READY_TIMEOUT_S, default 90 s."""
+    return float(os.environ.get("FRONTDOOR_READY_TIMEOUT_S") or 90)
+
+
+def readiness(port: int) -> tuple[bool, str]:
+    """Whether the service on `port` is ready, and if not, why (from its /readyz)."""
+    try:
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/readyz", timeout=2) as r:
+            return r.status == 200, ""
+    except urllib.error.HTTPError as e:
+        try:
+            body = json.loads(e.read() or b"{}")
+        except ValueError:
+            return False, f"HTTP {e.code}"
+        return False, str(body.get("detail") or body.get("checks") or f"HTTP {e.code}")
+    except OSError as e:
+        return False, f"no answer ({type(e).__name__})"
 
 
 class Platform:
@@ -91,23 +113,28 @@ class Platform:
             )
         self.wait_ready()
 
-    def wait_ready(self, timeout: float = 90.0) -> None:
-        """Block until every service's /readyz says ready."""
+    def wait_ready(self, timeout: float | None = None) -> None:
+        """Block until every service's /readyz says ready (FRONTDOOR_READY_TIMEOUT_S, default 90 s).
+
+        When one is not ready in time, the error says which check is failing, from its /readyz.
+        """
+        timeout = timeout if timeout is not None else ready_timeout()
         deadline = time.monotonic() + timeout
         pending = set(self.ports)
+        last: dict[str, str] = {}
         while pending:
             for name in sorted(pending):
                 proc = self.processes[name]
                 if proc.poll() is not None:
                     raise RuntimeError(f"{name} exited with {proc.returncode}; see {self.var_dir / (name + '.log')}")
-                try:
-                    with urllib.request.urlopen(f"http://127.0.0.1:{self.ports[name]}/readyz", timeout=1) as r:
-                        if r.status == 200:
-                            pending.discard(name)
-                except Exception:
-                    pass
+                ready, why = readiness(self.ports[name])
+                if ready:
+                    pending.discard(name)
+                else:
+                    last[name] = why
             if pending and time.monotonic() > deadline:
-                raise TimeoutError(f"not ready after {timeout}s: {', '.join(sorted(pending))}")
+                lines = [f"  {name}: {last.get(name, 'no answer')}" for name in sorted(pending)]
+                raise TimeoutError(f"not ready after {timeout:.0f}s (FRONTDOOR_READY_TIMEOUT_S):\n" + "\n".join(lines))
             if pending:
                 time.sleep(0.2)
 
@@ -134,7 +161,15 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="Start Frontdoor on its embedded defaults.")
     parser.add_argument("--var-dir", default=os.environ.get("FRONTDOOR_VAR_DIR", "var"))
     parser.add_argument("--no-seed", action="store_true", help="do not load the demo tenant")
+    parser.add_argument(
+        "--ready-timeout",
+        type=float,
+        default=None,
+        help="seconds to wait for readiness (default: FRONTDOOR_READY_TIMEOUT_S or 90)",
+    )
     args = parser.parse_args(argv)
+    if args.ready_timeout is not None:
+        os.environ["FRONTDOOR_READY_TIMEOUT_S"] = str(args.ready_timeout)
     platform = Platform(Path(args.var_dir), seed=not args.no_seed)
 
     def _stop(signum: int, _frame: object) -> None:
@@ -147,7 +182,9 @@ def main(argv: list[str] | None = None) -> int:
         platform.start()
         print(f"\nFrontdoor is running (demo tenant {DEMO_TENANT_ID}).", flush=True)
         for name, port in SERVICES.items():
-            print(f"  {name:<10} http://127.0.0.1:{port}/docs", flush=True)
+            if name != "console":
+                print(f"  {name:<10} http://127.0.0.1:{port}/docs", flush=True)
+        print(f"\nThe console: http://127.0.0.1:{SERVICES['console']}/ (sign in as one of the demo staff)", flush=True)
         print(f"\nA development token with every scope is in {Path(args.var_dir) / 'dev-token.txt'}:", flush=True)
         print(
             f'  curl -H "Authorization: Bearer $(cat {Path(args.var_dir) / "dev-token.txt"})" '

@@ -10,66 +10,102 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import time
-import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, Generic, TypeVar
 
-import structlog
 from fastapi import APIRouter, Depends, FastAPI, Query, Request
-from fastapi.responses import JSONResponse, Response
+from fastapi.responses import JSONResponse, PlainTextResponse, Response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from sqlalchemy.ext.asyncio import AsyncSession
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from typing_extensions import TypeVar as DefaultedTypeVar
 
 from frontdoor_common.auth import Principal, TokenVerifier, require
 from frontdoor_common.bus.consumer import ConsumerRunner, EventRouter, Handler, OwnTransactionHandler
 from frontdoor_common.bus.kafka import KafkaBus
 from frontdoor_common.bus.outbox import Outbox
 from frontdoor_common.bus.relay import OutboxRelay
+from frontdoor_common.busy import install_busy_handler
 from frontdoor_common.db import Database
-from frontdoor_common.errors import PROBLEM_JSON, Unavailable, install_error_handlers
+from frontdoor_common.errors import PROBLEM_JSON, Problem, Unavailable, install_error_handlers
 from frontdoor_common.logging import configure_logging, get_logger
+from frontdoor_common.middleware import BodyLimitMiddleware, RequestContextMiddleware
 from frontdoor_common.migrations import upgrade
+from frontdoor_common.openapi import install_openapi
 from frontdoor_common.settings import ServiceSettings
 from frontdoor_common.telemetry import Metrics, setup_tracing
+from frontdoor_common.workers import Worker
 
 log = get_logger(__name__)
 
 
+P = TypeVar("P")
+
+
 @dataclass
-class ConsumerSpec:
-    """A named consumer: its topics and its handler (built from the runtime)."""
+class ConsumerSpec(Generic[P]):
+    """A named consumer: its topics and its handler, built from the service's parts."""
 
     name: str
     topics: list[str]
-    handler: Callable[[Runtime], Handler | EventRouter | OwnTransactionHandler]
+    handler: Callable[[P], Handler | EventRouter | OwnTransactionHandler]
+
+
+class Parts:
+    """Base of a service's composition root (its `context.py`): the typed parts it is built of.
+
+    A service subclasses it as a dataclass holding its settings, clock, notifier, engines and
+    workers; `ServiceSpec.parts` builds it once per process, in the lifespan, after the
+    database, the bus and the relay. The lifespan then runs `start()`, the seed, starts
+    `workers` (asked `healthy()` by /readyz), starts the consumers (their handlers built from
+    the parts), and at shutdown stops all of it in reverse, ending with `close()`.
+    """
+
+    workers: list[Worker]
+
+    def __init__(self) -> None:
+        self.workers = []
+
+    async def start(self) -> None:
+        """Load what must be in memory before the API or the consumers use the parts."""
+
+    async def close(self) -> None:
+        """Close what the parts opened (HTTP clients ...); workers are already stopped."""
+
+
+PartsT = DefaultedTypeVar("PartsT", bound=Parts, default=Parts)
+
+
+async def no_parts(_runtime: Runtime) -> Parts:
+    """The composition root of a service with nothing of its own (the library's tests)."""
+    return Parts()
 
 
 @dataclass
-class ServiceSpec:
-    """What makes a service itself: routers, consumers, migrations, hooks, seed data."""
+class ServiceSpec(Generic[PartsT]):
+    """What makes a service itself: routers, consumers, migrations, its composition root, seed data."""
 
     name: str
     title: str
     description: str
     routers: list[APIRouter]
     migrations: str  # the service's Alembic script location (package path)
-    consumers: list[ConsumerSpec] = field(default_factory=list)
-    on_startup: list[Callable[[Runtime], Awaitable[None]]] = field(default_factory=list)
-    on_shutdown: list[Callable[[Runtime], Awaitable[None]]] = field(default_factory=list)
-    seed: Callable[[Runtime], Awaitable[None]] | None = None
+    # The composition root, built in the lifespan (a service's `context.build`).
+    parts: Callable[[Runtime], Awaitable[PartsT]] = no_parts  # type: ignore[assignment]
+    consumers: list[ConsumerSpec[PartsT]] = field(default_factory=list)
+    seed: Callable[[PartsT], Awaitable[None]] | None = None
     version: str = "0.1.0"
 
 
 @dataclass
 class Runtime:
-    """Everything a running service holds; built in the lifespan, closed in reverse."""
+    """What every service holds (database, bus, outbox, metrics, token checks); built in the
+    lifespan before the service's own parts, closed after them."""
 
     settings: ServiceSettings
-    spec: ServiceSpec
+    spec: ServiceSpec[Any]
     db: Database
     metrics: Metrics
     outbox: Outbox
@@ -77,20 +113,18 @@ class Runtime:
     bus: KafkaBus | None = None
     relay: OutboxRelay | None = None
     consumers: list[ConsumerRunner] = field(default_factory=list)
-    state: dict[str, Any] = field(default_factory=dict)
-    # Background workers of the service (scheduler, dispatcher, SMS sender ...): name -> "is it alive?"
-    # /readyz says no when one has died.
-    workers: dict[str, Callable[[], bool]] = field(default_factory=dict)
+    # The service's composition root (a `Parts` subclass); read it through `parts_dependency`.
+    parts: Parts | None = None
+    # Set once clients can reach the API: by `serve` when uvicorn listens, else (in-process
+    # apps, tests) when the lifespan has started. Work that someone must be able to answer
+    # (routing's offers after a restart) waits for it.
+    serving: asyncio.Event = field(default_factory=asyncio.Event)
     started_at: float = field(default_factory=time.time)
 
-    def watch(self, name: str, worker: Any) -> None:
-        """Report `worker` (an asyncio.Task, or an object holding one as `_task`) in /readyz."""
-
-        def alive() -> bool:
-            task = worker if isinstance(worker, asyncio.Task) else getattr(worker, "_task", None)
-            return task is not None and not task.done()
-
-        self.workers[name] = alive
+    @property
+    def workers(self) -> list[Worker]:
+        """The service's background workers (/readyz asks each whether it is healthy)."""
+        return list(self.parts.workers) if self.parts is not None else []
 
 
 async def _session(request: Request) -> AsyncIterator[AsyncSession]:
@@ -112,45 +146,82 @@ def get_runtime(request: Request) -> Runtime:
 RuntimeDep = Annotated[Runtime, Depends(get_runtime)]
 
 
-class RequestContextMiddleware:
-    """Request id, structlog context, and Prometheus request metrics (pure ASGI: cheap)."""
+def parts_dependency(kind: type[PartsT]) -> Callable[[Request], PartsT]:
+    """A FastAPI dependency returning the service's parts, typed: each service declares
+    `ContextDep = Annotated[MyParts, Depends(parts_dependency(MyParts))]` once."""
 
-    def __init__(self, app: ASGIApp, metrics_getter: Callable[[], Metrics | None]) -> None:
-        self.app = app
-        self.metrics_getter = metrics_getter
+    def dependency(request: Request) -> PartsT:
+        parts = request.app.state.runtime.parts
+        if not isinstance(parts, kind):
+            raise RuntimeError(f"the service's parts are {type(parts).__name__}, not {kind.__name__}")
+        return parts
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        request_id = None
-        for name, value in scope.get("headers", []):
-            if name == b"x-request-id":
-                request_id = value.decode(errors="replace")[:100]
-                break
-        request_id = request_id or uuid.uuid4().hex
-        structlog.contextvars.clear_contextvars()
-        structlog.contextvars.bind_contextvars(request_id=request_id)
-        started = time.perf_counter()
-        status = {"code": 500}
+    return dependency
 
-        async def _send(message: Message) -> None:
-            if message["type"] == "http.response.start":
-                status["code"] = message["status"]
-                message.setdefault("headers", [])
-                message["headers"] = [*message["headers"], (b"x-request-id", request_id.encode())]
-            await send(message)
 
+def _failing(checks: dict[str, Any]) -> list[str]:
+    """The names of the checks that are not ok, e.g. ['broker', 'consumers.offers (starting)']."""
+    failing = [name for name, value in checks.items() if isinstance(value, str) and value not in OK_CHECKS]
+    for name, consumer in checks.get("consumers", {}).items():
+        if not consumer["running"] and not consumer["catching_up"]:
+            failing.append(f"consumers.{name} ({consumer['state']})")
+    for name, value in checks.get("workers", {}).items():
+        if value != "running":
+            failing.append(f"workers.{name}")
+    return failing
+
+
+OK_CHECKS = ("ok", "republishing")
+
+
+async def _readiness(runtime: Runtime) -> JSONResponse:
+    checks: dict[str, Any] = {}
+    try:
+        await runtime.db.ping()
+        checks["database"] = "ok"
+    except Exception as exc:
+        checks["database"] = f"down: {type(exc).__name__}"
+    degraded = False
+    if runtime.bus is not None:
         try:
-            await self.app(scope, receive, _send)
-        finally:
-            metrics = self.metrics_getter()
-            if metrics is not None:
-                route = scope.get("route")
-                path = getattr(route, "path", "unmatched")
-                method = scope.get("method", "")
-                metrics.labels(metrics.http_requests, method=method, route=path, status=str(status["code"])).inc()
-                metrics.labels(metrics.http_latency, method=method, route=path).observe(time.perf_counter() - started)
+            await runtime.bus.ping()
+            checks["broker"] = "ok"
+        except Exception as exc:
+            checks["broker"] = f"down: {type(exc).__name__}"
+        if runtime.relay is not None:
+            if not runtime.relay.healthy:
+                checks["outbox_relay"] = "failing"
+            elif runtime.relay.republishing:
+                checks["outbox_relay"] = "republishing"
+                degraded = True
+            else:
+                checks["outbox_relay"] = "ok"
+    else:
+        checks["broker"] = "not configured"
+    checks["consumers"] = {
+        c.name: {"running": c.running, "state": c.state, "catching_up": c.catching_up(), "lag": c.lag()}
+        for c in runtime.consumers
+    }
+    # Consumers (re-)joining their groups: the API works and they catch up behind it.
+    degraded = degraded or any(not c["running"] and c["catching_up"] for c in checks["consumers"].values())
+    workers = {w.name: ("running" if w.healthy() else "stopped") for w in runtime.workers}
+    if workers:
+        checks["workers"] = workers
+    failing = _failing(checks)
+    if not failing:
+        readiness = "degraded" if degraded else "ready"
+        return JSONResponse({"status": readiness, "readiness": readiness, "checks": checks})
+    readiness = "not ready"
+    body = {
+        "type": "https://frontdoor.dev/problems/not_ready",
+        "title": "Not ready",
+        "status": 503,
+        "detail": f"{readiness.capitalize()}: " + ", ".join(failing),
+        "error_id": "not_ready",
+        "readiness": readiness,
+        "checks": checks,
+    }
+    return JSONResponse(body, status_code=503, media_type=PROBLEM_JSON)
 
 
 def _ops_router() -> APIRouter:
@@ -160,48 +231,26 @@ def _ops_router() -> APIRouter:
     async def healthz() -> dict[str, str]:
         return {"status": "alive"}
 
-    @router.get("/readyz", summary="Readiness: database, broker and consumers are up (503 otherwise)")
+    @router.get(
+        "/readyz",
+        summary="Readiness: database, broker, relay, consumers and workers are up (503 otherwise)",
+        description=(
+            "200 `ready`, or 200 `degraded` while the outbox relay re-publishes its window to a broker "
+            "that restarted empty (the API works; events of the window reach consumers again, in order) "
+            "or while consumers are still (re-)joining their groups (the API works; they catch up behind it). "
+            "503 `not ready` when a check fails (a join that takes too long included); `checks` says which."
+        ),
+        responses={503: {"model": Problem, "description": "Not ready; `checks` says what (problem+json)"}},
+    )
     async def readyz(runtime: RuntimeDep) -> JSONResponse:
-        checks: dict[str, Any] = {}
-        ok = True
-        try:
-            await runtime.db.ping()
-            checks["database"] = "ok"
-        except Exception as exc:
-            ok, checks["database"] = False, f"down: {type(exc).__name__}"
-        if runtime.bus is not None:
-            try:
-                await runtime.bus.ping()
-                checks["broker"] = "ok"
-            except Exception as exc:
-                ok, checks["broker"] = False, f"down: {type(exc).__name__}"
-            if runtime.relay is not None:
-                checks["outbox_relay"] = "ok" if runtime.relay.healthy else "failing"
-                ok = ok and runtime.relay.healthy
-        else:
-            ok, checks["broker"] = False, "not configured"
-        consumers = {}
-        for c in runtime.consumers:
-            consumers[c.name] = {"running": c.running, "lag": c.lag()}
-            ok = ok and c.running
-        checks["consumers"] = consumers
-        workers = {name: ("running" if alive() else "stopped") for name, alive in runtime.workers.items()}
-        if workers:
-            checks["workers"] = workers
-            ok = ok and all(v == "running" for v in workers.values())
-        body: dict[str, Any] = {"status": "ready" if ok else "not ready", "checks": checks}
-        if not ok:
-            body.update(
-                {
-                    "type": "https://frontdoor.dev/problems/not_ready",
-                    "title": "Not ready",
-                    "status": 503,
-                    "error_id": "not_ready",
-                }
-            )
-        return JSONResponse(body, status_code=200 if ok else 503, media_type="application/json" if ok else PROBLEM_JSON)
+        return await _readiness(runtime)
 
-    @router.get("/metrics", summary="Prometheus metrics", include_in_schema=True)
+    @router.get(
+        "/metrics",
+        summary="Prometheus metrics",
+        response_class=PlainTextResponse,
+        responses={200: {"content": {"text/plain": {"schema": {"type": "string"}}}}},
+    )
     async def metrics(runtime: RuntimeDep) -> Response:
         if runtime.relay is not None:
             with contextlib.suppress(Exception):
@@ -221,7 +270,7 @@ def _ops_router() -> APIRouter:
     return router
 
 
-def build_app(settings: ServiceSettings, spec: ServiceSpec) -> FastAPI:
+def build_app(settings: ServiceSettings, spec: ServiceSpec[Any]) -> FastAPI:
     """Build a service's FastAPI app; all resources are created in the lifespan."""
 
     @asynccontextmanager
@@ -261,19 +310,22 @@ def build_app(settings: ServiceSettings, spec: ServiceSpec) -> FastAPI:
                     closers.append(relay.stop)
             else:
                 log.warning("no KAFKA_BOOTSTRAP_SERVERS: events stay in the outbox until a broker is configured")
-            # Hooks build the service's own machinery; the seed and the consumers may use it.
-            for hook in spec.on_startup:
-                await hook(runtime)
-            for hook in spec.on_shutdown:
-                closers.append(lambda h=hook: h(runtime))  # type: ignore[misc]
+            # The service's composition root; the seed, the workers and the consumers use it.
+            parts = await spec.parts(runtime)
+            runtime.parts = parts
+            closers.append(parts.close)
+            await parts.start()
             if settings.seed_demo and spec.seed is not None:
-                await spec.seed(runtime)
+                await spec.seed(parts)
+            for worker in parts.workers:
+                await worker.start()
+                closers.append(worker.stop)
             if runtime.bus is not None and settings.run_consumers:
                 for c in spec.consumers:
                     runner = ConsumerRunner(
                         c.name,
                         c.topics,
-                        c.handler(runtime),
+                        c.handler(parts),
                         db=db,
                         settings=settings,
                         bus=runtime.bus,
@@ -284,6 +336,8 @@ def build_app(settings: ServiceSettings, spec: ServiceSpec) -> FastAPI:
                     runtime.consumers.append(runner)
                     closers.append(runner.stop)
             log.info("service started", port=settings.port, database=db.dialect)
+            if not getattr(app.state, "server_signals_serving", False):
+                runtime.serving.set()
             yield
         finally:
             for close in reversed(closers):
@@ -301,16 +355,16 @@ def build_app(settings: ServiceSettings, spec: ServiceSpec) -> FastAPI:
         description=spec.description,
         version=spec.version,
         lifespan=lifespan,
-        responses={
-            401: {"description": "Missing or invalid token (problem+json)"},
-            403: {"description": "Scope missing (problem+json)"},
-            422: {"description": "Invalid input, naming the field (problem+json)"},
-        },
     )
+    app.state.spec = spec
     install_error_handlers(app)
+    install_busy_handler(app)
+    # Outermost first: the request context sees every answer (the 413s and the 500s too).
+    app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
     app.add_middleware(
         RequestContextMiddleware,
         metrics_getter=lambda: getattr(app.state, "runtime", None) and app.state.runtime.metrics,
+        access_log=settings.access_log,
     )  # type: ignore[arg-type]
     app.include_router(_ops_router())
     for router in spec.routers:
@@ -320,4 +374,5 @@ def build_app(settings: ServiceSettings, spec: ServiceSpec) -> FastAPI:
             from opentelemetry.instrumentation.fastapi import FastAPIInstrumentor
 
             FastAPIInstrumentor.instrument_app(app, excluded_urls="healthz,readyz,metrics")
+    install_openapi(app)
     return app

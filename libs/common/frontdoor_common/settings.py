@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import Field, model_validator
+from pydantic import AfterValidator, Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 # Development-only defaults. They work out of the box on a laptop and are refused
@@ -14,6 +14,22 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 DEV_JWT_SECRET = "frontdoor-dev-secret-change-me-0123456789abcdef"
 DEV_DATA_KEY = "ZnJvbnRkb29yLWRldi1kYXRhLWtleS0wMTIzNDU2Nzg="  # urlsafe b64 of 32 bytes
 DEMO_TENANT_ID = "00000000-0000-4000-8000-00000000d3e0"
+
+
+def _is_fernet_key(key: str) -> str:
+    from cryptography.fernet import Fernet
+
+    try:
+        Fernet(key)
+    except Exception as exc:
+        raise ValueError("not a Fernet key (urlsafe base64 of 32 bytes)") from exc
+    return key
+
+
+# A key for data encrypted at rest (national IDs, SMS webhook secrets); a list of them is
+# newest first, so a key is rotated by prepending the new one. A bad key names its index
+# (`data_keys.1`) and refuses the start.
+FernetKey = Annotated[str, AfterValidator(_is_fernet_key)]
 
 
 def _env(name: str) -> str | None:
@@ -70,6 +86,11 @@ class ServiceSettings(BaseSettings):
     log_level: str = "INFO"
     log_json: bool = True
     otel_enabled: bool = True
+
+    # HTTP: the largest request body accepted (413 problem+json above it), and a structured
+    # access log (route template and status only, never the query string).
+    max_body_bytes: int = Field(default=1024 * 1024, ge=0)
+    access_log: bool = False
 
     seed_demo: bool = False
     shutdown_step_timeout_s: float = 10.0

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
+from typing import Any
 
+import pytest
 from sqlalchemy import func, select
 
 from frontdoor_common.bus.broker import LocalBroker
@@ -143,6 +146,7 @@ async def test_an_unparseable_message_is_dead_lettered_at_once(
     assert dict(dead[0].headers)["x-dead-letter-attempts"] == b"0"
 
 
+@pytest.mark.slow
 async def test_a_broker_restarted_empty_gets_every_event_back_and_the_inbox_makes_the_replay_harmless(
     db: Database, settings: ServiceSettings
 ) -> None:
@@ -178,3 +182,140 @@ async def test_a_broker_restarted_empty_gets_every_event_back_and_the_inbox_make
         broker.stop()
     assert len({Envelope.model_validate_json(r.value).id for r in records}) == 110
     assert await ledger_state(db) == (110, 110)
+
+
+@pytest.mark.slow
+async def test_a_re_publish_that_fails_on_the_new_broker_is_tried_again_at_the_next_watch(
+    db: Database, settings: ServiceSettings
+) -> None:
+    """Issue 19's broker-restart loss: the relay adopted the new broker's id before re-publishing;
+    when creating the topics on the just-started broker failed, the next watch saw a known id and
+    the window never went back on the broker (the consumer, caught up with what the new broker
+    held, reported no lag)."""
+    broker = LocalBroker().start()
+    settings = settings.model_copy(update={"kafka_bootstrap_servers": broker.bootstrap, "broker_watch_interval_s": 0.2})
+    bus = KafkaBus(broker.bootstrap, client_id="republish-retry-test")
+    await bus.start()
+    box = Outbox("libtest")
+    relay = make_relay(db, bus, settings)
+    box.on_commit(relay.wake)
+    await relay.start()
+    real_ensure = relay._ensure_topics
+    failures = 0
+
+    async def failing_once() -> None:
+        nonlocal failures
+        if failures == 0:
+            failures += 1
+            raise ConnectionError("the new broker refused the topics for a moment")
+        await real_ensure()
+
+    try:
+        async with db.transaction() as s:
+            for i in range(20):
+                await box.add(s, Deposit(account=f"a{i % 3}"), tenant="t1")
+        await eventually(lambda: relay.published_total >= 20)
+        relay._ensure_topics = failing_once  # type: ignore[method-assign]
+        broker.restart()  # same port, new cluster id, nothing stored
+        records = await read_records(broker.bootstrap, settings.topic(TOPICS[0]), want=20, timeout=30)
+    finally:
+        await relay.stop()
+        await bus.stop()
+        broker.stop()
+    assert failures == 1  # the first attempt on the new broker failed; the window came back anyway
+    assert len({Envelope.model_validate_json(r.value).id for r in records}) == 20
+
+
+@pytest.mark.slow
+async def test_events_on_a_restarted_broker_below_a_stale_committed_offset_are_not_skipped(
+    db: Database, settings: ServiceSettings
+) -> None:
+    """The chaos finding: events published right after a broker restart, before the re-publish,
+    were never consumed. A commit made with the old broker's numbering (aiokafka retries a commit
+    in flight, so it lands on the new broker) put the re-formed group past them."""
+    from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
+
+    from frontdoor_common.bus.kafka import ensure_topics
+    from frontdoor_common.testing import publish
+
+    broker = LocalBroker().start()
+    settings = settings.model_copy(update={"kafka_bootstrap_servers": broker.bootstrap})
+    topic = settings.topic(TOPICS[0])
+    bus = KafkaBus(broker.bootstrap, client_id="stale-commit-test")
+    await bus.start()
+    consumer = make_consumer(db, bus, settings, Outbox("libtest"))
+    producer: AIOKafkaProducer | None = None
+    try:
+        await ensure_topics(broker.bootstrap, [topic], partitions=2)
+        await consumer.start()
+        producer = AIOKafkaProducer(bootstrap_servers=broker.bootstrap)
+        await producer.start()
+        old = [await publish(producer, topic, Deposit(account=f"a{i % 7}"), tenant="t1") for i in range(200)]
+        await eventually(lambda: consumer.handled == 200)
+        await producer.stop()
+
+        broker.restart()  # same port, new cluster id, nothing stored
+        await ensure_topics(broker.bootstrap, [topic], partitions=2)
+        # the old numbering's commit lands on the new broker (if the group lets it in)
+        stale = AIOKafkaConsumer(bootstrap_servers=broker.bootstrap, group_id=consumer.group_id)
+        await stale.start()
+        try:
+            parts = [TopicPartition(topic, p) for p in range(2)]
+            stale.assign(parts)
+            await stale.commit(dict.fromkeys(parts, 150))
+        except Exception:
+            pass
+        finally:
+            await stale.stop()
+        producer = AIOKafkaProducer(bootstrap_servers=broker.bootstrap)
+        await producer.start()
+        # new events first (offsets 0.. on the new broker), then the old window re-published
+        for i in range(5):
+            await publish(producer, topic, Deposit(account=f"new{i}"), tenant="t1")
+        for envelope in old:
+            await producer.send_and_wait(topic, envelope.model_dump_json().encode(), key=envelope.subject.encode())
+        await eventually(lambda: consumer.handled == 205, timeout=40)
+        # the member id written down for a crash is the one the group on the new broker knows
+        member = consumer.consumer._coordinator.member_id  # type: ignore[union-attr]
+        assert consumer._member_file.read_text() == member
+    finally:
+        if producer is not None:
+            await producer.stop()
+        await consumer.stop()
+        await bus.stop()
+        broker.stop()
+    assert await ledger_state(db) == (205, 205)
+
+
+async def test_a_batch_in_flight_while_the_window_is_re_published_is_sent_again_not_marked_sent(
+    db: Database, bus: KafkaBus, settings: ServiceSettings
+) -> None:
+    """The intermittent loss behind the broker-restart flake: a batch sent just as the broker
+    died was partly acked by the dying broker; the relay's watch saw the new broker and
+    re-published the window (rows already marked sent) while the batch still waited for its
+    other acks; then the batch was marked sent. Its events existed only on the dead broker."""
+    relay = make_relay(db, bus, settings)
+    box = Outbox("libtest")
+    async with db.transaction() as s:
+        await box.add(s, Deposit(account="in-flight"), tenant="t1")
+    real_send = bus.producer.send
+    release = asyncio.Event()
+    sending = asyncio.Event()
+
+    async def held_send(*args: Any, **kwargs: Any) -> Any:
+        sending.set()
+        await release.wait()  # the ack is late: the broker is restarting
+        return await real_send(*args, **kwargs)
+
+    bus.producer.send = held_send  # type: ignore[method-assign]
+    try:
+        batch = asyncio.create_task(relay.publish_batch())
+        await asyncio.wait_for(sending.wait(), 10)
+        await relay.republish()  # the watch noticed the new broker meanwhile
+        release.set()
+        assert await asyncio.wait_for(batch, 20) == 1
+    finally:
+        bus.producer.send = real_send  # type: ignore[method-assign]
+    assert await relay.pending() == 1  # still to send: the next pass sends it to the new broker
+    assert await relay.publish_batch() == 1
+    assert await relay.pending() == 0

@@ -17,7 +17,7 @@ from frontdoor_common.bus.tables import outbox
 from frontdoor_common.errors import Conflict
 from frontdoor_common.service import RuntimeDep, ServiceSpec, SessionDep, build_app
 from frontdoor_common.settings import DEV_JWT_SECRET, ServiceSettings
-from frontdoor_common.testing import auth, running_app
+from frontdoor_common.testing import auth, eventually, running_app
 from frontdoor_common.testing.ledger import Deposit
 
 TENANT = "11111111-1111-4111-8111-111111111111"
@@ -226,12 +226,20 @@ async def test_readiness_says_no_when_the_broker_is_down(make_settings: Callable
 
 
 async def test_readiness_says_no_when_a_background_worker_has_died(app: FastAPI) -> None:
-    import asyncio
+    from frontdoor_common.workers import TaskWorker
+
+    class Scheduler(TaskWorker):
+        name = "scheduler"
+
+        async def run(self) -> None:
+            return  # the loop ends at once (as if it crashed)
 
     async with running_app(app) as client:
-        task = asyncio.create_task(asyncio.sleep(0))
-        app.state.runtime.watch("scheduler", task)
-        await task  # the worker ends (as if it crashed)
+        worker = Scheduler()
+        app.state.runtime.parts.workers.append(worker)
+        assert (await client.get("/readyz")).json()["checks"]["workers"] == {"scheduler": "running"}
+        await worker.start()
+        await eventually(lambda: not worker.running)
         r = await client.get("/readyz")
         assert r.status_code == 503
         assert r.json()["checks"]["workers"] == {"scheduler": "stopped"}

@@ -1,40 +1,39 @@
-"""Dependencies and helpers shared by the endpoints and services of every domain package."""
+"""HTTP dependencies shared by the endpoints of every domain package (the endpoint layer only)."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Annotated, Any
+from dataclasses import dataclass
+from typing import Annotated, TypeVar
 
-from sqlalchemy import event as sa_event
-from sqlalchemy.ext.asyncio import AsyncSession
+from fastapi import Depends, Query
 
-from frontdoor_agents.clock import Clock, SystemClock
 from frontdoor_common.auth import Principal, require
-from frontdoor_common.service import Runtime
-
-if TYPE_CHECKING:
-    from frontdoor_agents.availability.scheduler import Scheduler
 
 Reader = Annotated[Principal, require("agents:read")]
 Writer = Annotated[Principal, require("agents:write")]
 
-_SYSTEM_CLOCK = SystemClock()
+MAX_OFFSET = 1_000_000
+MAX_LIMIT = 1000
+T = TypeVar("T")
 
 
-def clock_of(runtime: Runtime) -> Clock:
-    """The runtime's clock (tests install a manual one)."""
-    clock: Clock = runtime.state.get("clock", _SYSTEM_CLOCK)
-    return clock
+@dataclass(frozen=True)
+class Page:
+    """Which slice of a list to return."""
+
+    offset: int
+    limit: int
+
+    def of(self, items: list[T]) -> list[T]:
+        """This page of an already ordered list."""
+        return items[self.offset : self.offset + self.limit]
 
 
-def wake_scheduler_after_commit(session: AsyncSession, runtime: Runtime) -> None:
-    """Have the availability scheduler recompute once this transaction has committed."""
-    scheduler: Scheduler | None = runtime.state.get("scheduler")
-    if scheduler is None or session.info.get("frontdoor_scheduler_hooked"):
-        return
-    session.info["frontdoor_scheduler_hooked"] = True
+def _page(
+    offset: Annotated[int, Query(ge=0, le=MAX_OFFSET, description="Items to skip")] = 0,
+    limit: Annotated[int, Query(ge=1, le=MAX_LIMIT, description="Items to return at most")] = MAX_LIMIT,
+) -> Page:
+    return Page(offset, limit)
 
-    def _after_commit(_s: Any) -> None:
-        session.info.pop("frontdoor_scheduler_hooked", None)
-        scheduler.wake()
 
-    sa_event.listen(session.sync_session, "after_commit", _after_commit, once=True)
+PageDep = Annotated[Page, Depends(_page)]

@@ -38,6 +38,8 @@ class TenantConfig(AgentsModel, table=True):
     subdivision: str | None = Field(default=None, max_length=16)
     away_reasons: list[str] = _json()
     opening_hours: list[dict[str, Any]] = _json()
+    # Intranet calendar hosts whose feeds may resolve to private addresses (never loopback or link-local).
+    feed_allow_hosts: list[str] | None = _json(nullable=True)
     updated_at: datetime = _ts()
 
 

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from frontdoor_agents.deps import wake_scheduler_after_commit
+from frontdoor_agents.context import AgentsContext
 from frontdoor_agents.hours.service import upsert_queue
 from frontdoor_agents.models import Agent, CallRecord
 from frontdoor_agents.presence.service import apply
@@ -22,7 +23,6 @@ from frontdoor_common.events.routing import (
     QueueUpserted,
 )
 from frontdoor_common.logging import get_logger
-from frontdoor_common.service import Runtime
 
 log = get_logger(__name__)
 
@@ -51,15 +51,23 @@ async def _record(session: AsyncSession, agent: Agent, call: CallSnapshot) -> No
     session.add(row)
 
 
+def _over(record: CallRecord | None) -> bool:
+    """Whether the call is already known to be completed: a conversation event arriving after
+    that is late (after a broker restarted empty, the relay re-publishes the older events
+    behind the ones it sent meanwhile, so `answered` can come after `completed`)."""
+    return record is not None and record.completed_at is not None
+
+
 def _stale(agent: Agent, moment: datetime | None) -> bool:
     """Whether the agent's status changed after the call event's moment (a late event must not
     undo what the agent set since, e.g. going on a break right after the call)."""
     return moment is not None and agent.presence_since is not None and agent.presence_since > moment
 
 
-def build_router(runtime: Runtime) -> EventRouter:
+def build_router(ctx: AgentsContext) -> EventRouter:
     """The handlers of the `routing` consumer."""
     router = EventRouter()
+    notifier = ctx.notifier
 
     def _at(*candidates: datetime | None, envelope: Envelope) -> datetime:
         return next((c for c in candidates if c is not None), envelope.time)
@@ -67,39 +75,52 @@ def build_router(runtime: Runtime) -> EventRouter:
     @router.on(QueueUpserted.name)
     async def queue_upserted(session: AsyncSession, envelope: Envelope) -> None:
         q = QueueUpserted.parse(envelope).queue
-        await upsert_queue(session, envelope.tenant, q.queue_id, q.name, q.active)
-        wake_scheduler_after_commit(session, runtime)
+        await upsert_queue(session, envelope.tenant, q.queue_id, q.name, q.active, ctx.clock.now())
+        ctx.wake_scheduler_after_commit(session)
+
+    async def follow(
+        session: AsyncSession,
+        envelope: Envelope,
+        call: CallSnapshot,
+        moves: Callable[[str], bool],
+        to: str,
+        moment: datetime | None,
+        *,
+        late_after_completion: bool = False,
+    ) -> None:
+        """Record the call for the workload, and move its agent `to` a presence if `moves` says their
+        current one follows the call (a change of theirs after the call's `moment` is never undone,
+        and with `late_after_completion` neither is the completion of the call itself)."""
+        agent = await _agent(session, envelope.tenant, call)
+        if agent is None:
+            return
+        late = late_after_completion and _over(await session.get(CallRecord, call.call_id))
+        await _record(session, agent, call)
+        if late:
+            log.info("call event after the call's completion; presence left as it is", call_id=str(call.call_id))
+            return
+        if moves(agent.presence) and not _stale(agent, moment):
+            await apply(session, notifier, agent, to, None, _at(moment, envelope=envelope))
 
     @router.on(CallAnswered.name)
     async def answered(session: AsyncSession, envelope: Envelope) -> None:
         call = CallAnswered.parse(envelope).call
-        agent = await _agent(session, envelope.tenant, call)
-        if agent is None:
-            return
-        await _record(session, agent, call)
-        if agent.presence != "on_call" and not _stale(agent, call.answered_at):
-            await apply(session, runtime, agent, "on_call", None, _at(call.answered_at, envelope=envelope))
+        await follow(
+            session, envelope, call, lambda p: p != "on_call", "on_call", call.answered_at, late_after_completion=True
+        )
 
     @router.on(CallWrapUp.name)
     async def wrap_up(session: AsyncSession, envelope: Envelope) -> None:
         call = CallWrapUp.parse(envelope).call
-        agent = await _agent(session, envelope.tenant, call)
-        if agent is None:
-            return
-        await _record(session, agent, call)
-        if agent.presence == "on_call" and not _stale(agent, call.talk_ended_at):
-            await apply(session, runtime, agent, "wrap_up", None, _at(call.talk_ended_at, envelope=envelope))
+        await follow(
+            session, envelope, call, lambda p: p == "on_call", "wrap_up", call.talk_ended_at, late_after_completion=True
+        )
 
     @router.on(CallCompleted.name)
     async def completed(session: AsyncSession, envelope: Envelope) -> None:
         call = CallCompleted.parse(envelope).call
-        agent = await _agent(session, envelope.tenant, call)
-        if agent is None:
-            return
-        await _record(session, agent, call)
         # Someone who went away or logged out meanwhile stays so.
-        if agent.presence in ("on_call", "wrap_up") and not _stale(agent, call.completed_at):
-            await apply(session, runtime, agent, "available", None, _at(call.completed_at, envelope=envelope))
+        await follow(session, envelope, call, lambda p: p in ("on_call", "wrap_up"), "available", call.completed_at)
 
     @router.on(CallTransferred.name)
     async def transferred(session: AsyncSession, envelope: Envelope) -> None:
@@ -112,7 +133,7 @@ def build_router(runtime: Runtime) -> EventRouter:
         if agent is None or agent.tenant_id != envelope.tenant:
             return
         if agent.presence == "on_call" and not _stale(agent, envelope.time):
-            await apply(session, runtime, agent, "available", None, envelope.time)
+            await apply(session, notifier, agent, "available", None, envelope.time)
 
     @router.on(OfferWithdrawn.name)
     async def withdrawn(session: AsyncSession, envelope: Envelope) -> None:
@@ -122,6 +143,6 @@ def build_router(runtime: Runtime) -> EventRouter:
         agent = await session.get(Agent, event.agent_id)
         if agent is None or agent.tenant_id != envelope.tenant or agent.presence != "available":
             return
-        await apply(session, runtime, agent, "away", "not_responding", envelope.time)
+        await apply(session, notifier, agent, "away", "not_responding", envelope.time)
 
     return router

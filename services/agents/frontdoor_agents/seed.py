@@ -5,16 +5,15 @@ from __future__ import annotations
 import uuid
 
 from sqlalchemy import func, select
+from sqlmodel import col
 
-from frontdoor_agents.agents.schemas import AgentCreate, MembershipIn
+from frontdoor_agents.agents.schemas import AgentCreate, MembershipUpdate
 from frontdoor_agents.agents.service import create_agent, set_membership
-from frontdoor_agents.deps import clock_of
-from frontdoor_agents.hours.repository import DEFAULT_AWAY_REASONS
+from frontdoor_agents.context import AgentsContext
+from frontdoor_agents.hours.repository import DEFAULT_AWAY_REASONS, get_config
 from frontdoor_agents.hours.service import upsert_queue
 from frontdoor_agents.models import Agent, Team, TenantConfig
 from frontdoor_agents.presence.service import apply
-from frontdoor_common.models import utcnow
-from frontdoor_common.service import Runtime
 from frontdoor_common.settings import DEMO_TENANT_ID
 
 # Routing seeds the demo queues with these fixed ids; we seed our replica with them too.
@@ -41,12 +40,13 @@ AGENTS = [
 ]
 
 
-async def seed(runtime: Runtime) -> None:
+async def seed(ctx: AgentsContext) -> None:
     """Create the demo tenant's data once (idempotent)."""
     tenant = DEMO_TENANT_ID
-    now = clock_of(runtime).now()
-    async with runtime.db.transaction() as session:
-        if await session.scalar(select(func.count()).select_from(Agent).where(Agent.tenant_id == tenant)):
+    now = ctx.clock.now()
+    notifier = ctx.notifier
+    async with ctx.db.transaction() as session:
+        if await session.scalar(select(func.count()).select_from(Agent).where(col(Agent.tenant_id) == tenant)):
             return
         if await session.get(TenantConfig, tenant) is None:
             session.add(
@@ -56,23 +56,27 @@ async def seed(runtime: Runtime) -> None:
                     country="NO",
                     away_reasons=list(DEFAULT_AWAY_REASONS),
                     opening_hours=[{"days": ["mon", "tue", "wed", "thu", "fri"], "start": "08:00", "end": "15:30"}],
-                    updated_at=utcnow(),
+                    updated_at=now,
                 )
             )
+        await session.flush()
+        await notifier.settings_changed(session, await get_config(session, tenant), now)
         teams: dict[uuid.UUID, Team] = {}
         for queue_id, queue_name, team_name in QUEUES:
-            await upsert_queue(session, tenant, queue_id, queue_name, True)
+            await upsert_queue(session, tenant, queue_id, queue_name, True, now)
             team = Team(tenant_id=tenant, name=team_name, target_calls_per_day=40)
             session.add(team)
             teams[queue_id] = team
         await session.flush()
         for name, extension, languages, home, helps in AGENTS:
             body = AgentCreate(name=name, extension=extension, languages=languages, team_id=teams[home].id)
-            agent = await create_agent(session, runtime, tenant, body, now)
-            await set_membership(session, runtime, tenant, agent.id, home, MembershipIn(proficiency=5, order=0), now)
+            agent = await create_agent(session, notifier, tenant, body, now)
+            await set_membership(
+                session, notifier, tenant, agent.id, home, MembershipUpdate(proficiency=5, order=0), now
+            )
             for order, queue_id in enumerate(helps, start=1):
                 await set_membership(
-                    session, runtime, tenant, agent.id, queue_id, MembershipIn(proficiency=3, order=order), now
+                    session, notifier, tenant, agent.id, queue_id, MembershipUpdate(proficiency=3, order=order), now
                 )
             # Staff stay logged in to their queues.
-            await apply(session, runtime, agent, "available", None, now)
+            await apply(session, notifier, agent, "available", None, now)

@@ -13,12 +13,22 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
+from fastapi import FastAPI
 
+from frontdoor_agents.context import AgentsContext
 from frontdoor_agents.hours.service import upsert_queue
 from frontdoor_common.bus.events import Envelope, Event
 from frontdoor_common.bus.kafka import ensure_topics
+from frontdoor_common.clock import SystemClock
+from frontdoor_common.testing import parts_of
 
 OSLO = ZoneInfo("Europe/Oslo")
+WALL_CLOCK = SystemClock()  # latency measurements against the broker's timestamps are on the real clock
+
+
+def context_of(app: FastAPI) -> AgentsContext:
+    """The running app's composition root (inside `running_app`)."""
+    return parts_of(app, AgentsContext)
 
 
 def oslo(y: int, m: int, d: int, hh: int = 0, mm: int = 0) -> datetime:
@@ -75,7 +85,7 @@ class TopicWatcher:
         assert self._consumer is not None
         while True:
             batch = await self._consumer.getmany(timeout_ms=50)
-            now, wall = time.perf_counter(), time.time()
+            now, wall = time.perf_counter(), WALL_CLOCK.time()
             for recs in batch.values():
                 for r in recs:
                     self.records.append(Seen(Envelope.model_validate_json(r.value), now, r.timestamp, wall))
@@ -114,14 +124,13 @@ class TopicWatcher:
         await asyncio.sleep(seconds)
 
 
-async def add_queue(app: Any, tenant: str, name: str = "Loop 1", queue_id: uuid.UUID | None = None) -> uuid.UUID:
+async def add_queue(app: FastAPI, tenant: str, name: str = "Loop 1", queue_id: uuid.UUID | None = None) -> uuid.UUID:
     """Put a queue in the replica as if routing had announced it."""
+    ctx = context_of(app)
     queue_id = queue_id or uuid.uuid4()
-    async with app.state.runtime.db.transaction() as session:
-        await upsert_queue(session, tenant, queue_id, name, True)
-    scheduler = app.state.runtime.state.get("scheduler")
-    if scheduler is not None:
-        scheduler.wake()
+    async with ctx.db.transaction() as session:
+        await upsert_queue(session, tenant, queue_id, name, True, ctx.clock.now())
+    ctx.wake_scheduler()
     return queue_id
 
 
@@ -140,3 +149,87 @@ async def produce(bootstrap: str, topic: str, envelopes: list[Envelope]) -> None
             await producer.send_and_wait(topic, env.model_dump_json().encode(), key=env.subject.encode())
     finally:
         await producer.stop()
+
+
+class HttpServer:
+    """A raw HTTP/1.1 server on this machine whose paths misbehave on purpose (feeds, redirects, drips,
+    endless bodies); counts connections and bytes sent. `routes` maps a path to (status, headers, body)."""
+
+    def __init__(self, host: str = "127.0.0.1") -> None:
+        self.host = host
+        self.port = 0
+        self.connections = 0
+        self.sent = 0
+        self.paths: list[str] = []
+        self.routes: dict[str, tuple[int, dict[str, str], bytes]] = {}
+        self._server: asyncio.AbstractServer | None = None
+
+    async def __aenter__(self) -> HttpServer:
+        self._server = await asyncio.start_server(self._handle, self.host, 0)
+        self.port = self._server.sockets[0].getsockname()[1]
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        assert self._server is not None
+        self._server.close()
+        with contextlib.suppress(Exception):
+            await asyncio.wait_for(self._server.wait_closed(), 2)
+
+    def url(self, path: str, host: str | None = None) -> str:
+        """The URL of a path on this server (by another name or address of this machine if given)."""
+        return f"http://{host or self.host}:{self.port}{path}"
+
+    async def _send(self, writer: asyncio.StreamWriter, data: bytes) -> None:
+        writer.write(data)
+        await writer.drain()
+        self.sent += len(data)
+
+    async def _handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        self.connections += 1
+        try:
+            head = await reader.readuntil(b"\r\n\r\n")
+            path = head.split(b" ", 2)[1].decode()
+            self.paths.append(path)
+            if path == "/drip":  # one byte every 0.3 s, forever
+                await self._send(writer, b"HTTP/1.1 200 OK\r\nContent-Length: 1000000\r\n\r\n")
+                while True:
+                    await self._send(writer, b"B")
+                    await asyncio.sleep(0.3)
+            elif path == "/huge":  # no length given; up to 6.5 GB unless the client stops reading
+                await self._send(writer, b"HTTP/1.1 200 OK\r\nContent-Type: text/calendar\r\nConnection: close\r\n\r\n")
+                chunk = b"BEGIN:VCALENDAR\r\n" + b"X" * 65519
+                for _ in range(100_000):
+                    await self._send(writer, chunk)
+            else:
+                status, headers, body = self.routes.get(path, (404, {}, b"not here"))
+                lines = [f"HTTP/1.1 {status} X", f"Content-Length: {len(body)}"]
+                lines += [f"{k}: {v}" for k, v in headers.items()]
+                await self._send(writer, ("\r\n".join(lines) + "\r\n\r\n").encode() + body)
+        except (ConnectionError, asyncio.IncompleteReadError, IndexError):
+            pass
+        finally:
+            with contextlib.suppress(Exception):
+                writer.close()
+
+
+def non_loopback_address() -> str | None:
+    """An IPv4 address of this machine that is not loopback (to stand for an intranet host), if it has one."""
+    import ipaddress
+    import socket
+
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
+        try:
+            s.connect(("192.0.2.123", 9))  # sends nothing: only asks the routing table
+            addr = str(s.getsockname()[0])
+        except OSError:
+            return None
+    return None if ipaddress.ip_address(addr).is_loopback else addr
+
+
+def rss_bytes() -> int:
+    """This process's resident memory now (Linux)."""
+    with open("/proc/self/status") as f:
+        for line in f:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) * 1024
+    return 0

@@ -10,10 +10,10 @@ import pytest
 from fastapi import FastAPI
 
 from frontdoor_agents.app import create_app
-from frontdoor_agents.clock import ManualClock
 from frontdoor_agents.settings import Settings
 from frontdoor_agents.testing import TopicWatcher, oslo
 from frontdoor_common.bus import topics
+from frontdoor_common.clock import ManualClock
 from frontdoor_common.testing import auth, running_app
 
 TENANT = "7e000000-0000-4000-8000-000000000001"
@@ -27,11 +27,21 @@ def clock() -> ManualClock:
 
 
 @pytest.fixture
-def settings(make_settings: Callable[..., Any]) -> Settings:
+def settings_overrides() -> dict[str, Any]:
+    """Extra settings for one test (override with `@pytest.mark.parametrize("settings_overrides", [{...}])`)."""
+    return {}
+
+
+@pytest.fixture
+def settings(make_settings: Callable[..., Any], settings_overrides: dict[str, Any]) -> Settings:
     """Settings on this test's database, broker and topic prefix; no consumers or feed refresher unless asked."""
-    s: Settings = make_settings(
-        Settings, run_consumers=False, run_feed_refresher=False, scheduler_max_sleep_s=3600, scheduler_horizon_days=8
-    )
+    values: dict[str, Any] = {
+        "run_consumers": False,
+        "run_feed_refresher": False,
+        "scheduler_max_sleep_s": 3600,
+        "scheduler_horizon_days": 8,
+    }
+    s: Settings = make_settings(Settings, **(values | settings_overrides))
     return s
 
 

@@ -180,3 +180,20 @@ async def test_tenant_settings_and_closures(client: httpx.AsyncClient, app: Fast
         422,
         "to",
     )
+
+
+async def test_nul_characters_are_refused_naming_the_field(client: httpx.AsyncClient) -> None:
+    # PostgreSQL text cannot store NUL: without the check these were 500s there.
+    _problem(await client.post("/v1/agents", json={"name": "Kari\u0000"}), 422, "name")
+    _problem(await client.post("/v1/agents", json={"name": "Kari", "languages": ["n\u0000"]}), 422, "languages.0")
+    _problem(await client.post("/v1/teams", json={"name": "\u0000"}), 422, "name")
+    agent = (await _agent(client))["id"]
+    _problem(await client.patch(f"/v1/agents/{agent}", json={"name": "a\u0000"}), 422, "name")
+    event = {"title": "x\u0000", "date": "2027-01-04"}
+    _problem(await client.post(f"/v1/agents/{agent}/calendar/events", json=event), 422, "title")
+    _problem(await client.put(f"/v1/agents/{agent}/calendar/feed", json={"ics": "BEGIN:VCALENDAR\u0000"}), 422, "ics")
+    _problem(await client.put("/v1/settings", json={"away_reasons": ["br\u0000eak"]}), 422, "away_reasons.0")
+    _problem(await client.put("/v1/settings", json={"timezone": "Europe/Oslo\u0000"}), 422, "timezone")
+    r = await client.put(f"/v1/agents/{agent}/presence", json={"presence": "away", "reason": "b\u0000"})
+    _problem(r, 422, "reason")
+    assert (await client.post("/v1/agents", json={"name": "Ola", "languages": ["nb-NO", "EN"]})).status_code == 201

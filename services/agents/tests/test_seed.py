@@ -6,11 +6,11 @@ from collections.abc import Callable
 from typing import Any
 
 from frontdoor_agents.app import create_app
-from frontdoor_agents.clock import ManualClock
 from frontdoor_agents.seed import QUEUE_INVOICES, QUEUE_SWITCHBOARD
 from frontdoor_agents.settings import Settings
 from frontdoor_agents.testing import oslo
 from frontdoor_common.auth import mint_token
+from frontdoor_common.clock import ManualClock
 from frontdoor_common.settings import DEMO_TENANT_ID
 from frontdoor_common.testing import auth, running_app
 
@@ -34,3 +34,19 @@ async def test_the_demo_seed_is_there_after_start_and_only_once(make_settings: C
                 )
             ).json()
             assert opening["open"] is False and opening["next_change_at"] == "2027-01-05T07:00:00Z"
+
+
+async def test_the_seed_announces_the_tenants_time_zone_and_country_once(make_settings: Callable[..., Any]) -> None:
+    from sqlalchemy import select
+
+    from frontdoor_common.bus.tables import outbox
+
+    settings: Settings = make_settings(Settings, seed_demo=True, run_consumers=False, run_feed_refresher=False)
+    for _ in range(2):
+        app = create_app(settings, clock=ManualClock(oslo(2027, 1, 4, 9)))
+        async with running_app(app), app.state.runtime.db.transaction() as session:
+            rows = list(
+                await session.execute(select(outbox.c.payload).where(outbox.c.type == "agents.tenant.settings_changed"))
+            )
+    assert len(rows) == 1
+    assert '"timezone":"Europe/Oslo"' in rows[0][0].replace(" ", "") and '"country":"NO"' in rows[0][0].replace(" ", "")

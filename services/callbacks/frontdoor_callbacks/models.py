@@ -1,6 +1,7 @@
-"""The callbacks service's tables (its own metadata, its own database).
+"""The declarative base of the callbacks service's tables (its own metadata, its own database).
 
-Every table module is imported here so that the metadata (and Alembic) sees them all.
+Only the base lives here: the domain models import it, and nothing here imports them back.
+`frontdoor_callbacks.tables` gathers every table on `metadata` for Alembic.
 """
 
 from __future__ import annotations
@@ -14,9 +15,3 @@ class CallbacksModel(SQLModel, registry=registry()):
 
 
 metadata = CallbacksModel.metadata
-
-
-def load_tables() -> None:
-    """Import every table module (registers the tables on `metadata`)."""
-    from frontdoor_callbacks.callbacks import models as _callbacks  # noqa: F401
-    from frontdoor_callbacks.queues import models as _queues  # noqa: F401

@@ -6,7 +6,6 @@ import uuid
 from datetime import timedelta
 
 from frontdoor_callbacks.callbacks.models import Callback, open_key
-from frontdoor_callbacks.callbacks.notifier import CallbackNotifier
 from frontdoor_callbacks.context import CallbacksContext
 from frontdoor_callbacks.queues.models import QueueReplica
 from frontdoor_callbacks.queues.repository import QueueRepository
@@ -94,4 +93,4 @@ async def seed_demo(ctx: CallbacksContext) -> None:
         )
         session.add(cb)
         await session.flush()
-        await CallbackNotifier(ctx.outbox, session).requested(cb, updated=False)
+        await ctx.notifier.requested(session, cb, updated=False)

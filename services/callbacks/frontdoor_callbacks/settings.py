@@ -63,6 +63,14 @@ class Settings(ServiceSettings):
     default_open_from: time = time(8, 0)
     default_open_to: time = time(15, 30)
 
+    # Member and agent ids a callback names: the mirror first, then the owning service (short timeout).
+    members_url: str | None = Field(default_factory=lambda: os.environ.get("FRONTDOOR_MEMBERS_URL") or None)
+    members_token: str | None = None  # else a token is minted with jwt_secret (embedded default)
+    references_timeout_s: float = 0.5
+
+    # Answered calls are remembered this long, for callback requests that arrive after the answer.
+    answered_call_retention_h: float = 48.0
+
     # Where a callback for a named agent goes when no queue is given, per tenant.
     default_queues: dict[str, uuid.UUID] = Field(default_factory=lambda: {DEMO_TENANT_ID: DEMO_QUEUE_OTHER})
 

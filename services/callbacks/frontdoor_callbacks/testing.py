@@ -3,20 +3,28 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
+from typing import Annotated, Any, Literal
 
+import jwt
 import pytest
-from fastapi import FastAPI
+from fastapi import FastAPI, Header, Query
+from fastapi.responses import JSONResponse
 from sqlalchemy import func, select
 
 from frontdoor_callbacks.callbacks.models import Callback
-from frontdoor_callbacks.context import STATE_KEY, CallbacksContext
+from frontdoor_callbacks.context import CallbacksContext
 from frontdoor_callbacks.dispatcher.service import Dispatcher
 from frontdoor_callbacks.queues.repository import QueueRepository
+from frontdoor_callbacks.references.repository import ReferenceRepository
+from frontdoor_callbacks.scheduling import Interval
 from frontdoor_common.bus.events import Envelope
 from frontdoor_common.bus.tables import outbox
 from frontdoor_common.db import Database
 from frontdoor_common.events.routing import QueueSnapshot
+from frontdoor_common.settings import DEV_JWT_SECRET
+from frontdoor_common.testing import parts_of
 from frontdoor_common.testing.bus import read_envelopes
 
 # Monday 23 November 2026, 09:00 in Oslo (08:00 UTC): the queues are open.
@@ -33,16 +41,19 @@ sqlite_only = pytest.mark.parametrize("db_engine", ["sqlite"], indirect=True)
 
 
 def context(app: FastAPI) -> CallbacksContext:
-    """The running app's callbacks context."""
-    ctx: CallbacksContext = app.state.runtime.state[STATE_KEY]
-    return ctx
+    """The running app's callbacks context (its composition root)."""
+    return parts_of(app, CallbacksContext)
 
 
 def dispatcher(app: FastAPI) -> Dispatcher:
     """The running app's dispatcher."""
-    d = context(app).dispatcher
-    assert d is not None
-    return d
+    return context(app).dispatcher
+
+
+def second_dispatcher(app: FastAPI) -> Dispatcher:
+    """Another dispatcher on the running app's parts, as in a second replica of the service."""
+    ctx = context(app)
+    return Dispatcher(settings=ctx.settings, clock=ctx.clock, db=ctx.db, notifier=ctx.notifier, opening=ctx.opening)
 
 
 async def add_queue(app: FastAPI, tenant: str, queue_id: uuid.UUID, name: str = "Queue") -> None:
@@ -74,3 +85,86 @@ async def count_rows(db: Database) -> tuple[int, int]:
 async def read_topic(bootstrap: str, topic: str, *, want: int, timeout: float = 15.0) -> list[Envelope]:
     """Envelopes on `topic` from the beginning, once at least `want` arrived (plus a short grace)."""
     return await read_envelopes(bootstrap, topic, want=want, timeout=timeout, grace=0.2)
+
+
+async def know(app: FastAPI, kind: Literal["member", "agent"], tenant: str, ref_id: uuid.UUID) -> None:
+    """Put a member or agent id into the mirror (as the members or agents event would)."""
+    async with context(app).db.transaction() as s:
+        await ReferenceRepository(s).remember(kind, tenant, ref_id, context(app).clock.now())
+
+
+async def returns(check: Callable[[], Awaitable[object]], want: object) -> bool:
+    """Whether `check()` answers `want` now (for `eventually(lambda: returns(status, "completed"))`)."""
+    return bool(await check() == want)
+
+
+class SwitchableHours:
+    """Opening hours a test can change (the agents service's answer, without the service):
+    open around the clock, or closed until `closed_until`."""
+
+    def __init__(self) -> None:
+        self.closed_until: datetime | None = None
+        self.asked = 0
+
+    async def intervals(self, tenant_id: str, queue_id: uuid.UUID, start: datetime, end: datetime) -> list[Interval]:
+        """One interval from `start` (or from when it opens again) to `end`."""
+        self.asked += 1
+        opens = max(start, self.closed_until) if self.closed_until else start
+        return [Interval(opens, end)] if opens < end else []
+
+    def invalidate(self, tenant_id: str, queue_id: uuid.UUID | None) -> None:
+        """Nothing is cached."""
+
+    async def close(self) -> None:
+        """Nothing to release."""
+
+
+class FakeOwners:
+    """The members and agents services as far as callbacks asks them, for a loopback HTTP server.
+
+    `members` and `agents` hold (tenant, id) pairs; `open_around_the_clock` holds (tenant, queue)
+    pairs whose opening hours are the whole range asked (others: none).
+    """
+
+    def __init__(self) -> None:
+        self.members: set[tuple[str, uuid.UUID]] = set()
+        self.agents: set[tuple[str, uuid.UUID]] = set()
+        self.open_around_the_clock: set[tuple[str, uuid.UUID]] = set()
+        self.asked: list[str] = []
+
+    def app(self) -> FastAPI:
+        """A FastAPI app answering GET member, GET agent and GET opening hours."""
+        api = FastAPI()
+
+        def tenant_of(authorization: str | None) -> str:
+            token = (authorization or "").removeprefix("Bearer ")
+            claims = jwt.decode(token, DEV_JWT_SECRET, algorithms=["HS256"], options={"verify_aud": False})
+            return str(claims["tenant"])
+
+        @api.get("/v1/members/{member_id}")
+        async def member(member_id: uuid.UUID, authorization: Annotated[str | None, Header()] = None) -> Any:
+            self.asked.append(f"member {member_id}")
+            if (tenant_of(authorization), member_id) not in self.members:
+                return JSONResponse({"error_id": "member_not_found"}, status_code=404)
+            return {"member_id": str(member_id)}
+
+        @api.get("/v1/agents/{agent_id}")
+        async def agent(agent_id: uuid.UUID, authorization: Annotated[str | None, Header()] = None) -> Any:
+            self.asked.append(f"agent {agent_id}")
+            if (tenant_of(authorization), agent_id) not in self.agents:
+                return JSONResponse({"error_id": "agent_not_found"}, status_code=404)
+            return {"agent_id": str(agent_id)}
+
+        @api.get("/v1/queues/{queue_id}/opening-hours")
+        async def opening(
+            queue_id: uuid.UUID,
+            from_: Annotated[datetime, Query(alias="from")],
+            to: datetime,
+            authorization: Annotated[str | None, Header()] = None,
+        ) -> Any:
+            self.asked.append(f"opening {queue_id}")
+            if (tenant_of(authorization), queue_id) in self.open_around_the_clock:
+                return {"intervals": [{"start": from_.isoformat(), "end": to.isoformat()}]}
+            return {"intervals": []}
+
+        return api

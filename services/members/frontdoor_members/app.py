@@ -1,46 +1,65 @@
-"""The members service's app factory."""
+"""The members service's app factory: `create_app(settings, *, clock=None)`.
+
+Nothing is wired at import time: the spec built here names the routers, the consumer and the
+seed, and its `parts` builds the composition root (`context.py`) in the lifespan.
+"""
 
 from __future__ import annotations
 
 from fastapi import FastAPI
 
-from frontdoor_common.service import ServiceSpec, build_app
+from frontdoor_common.bus import topics
+from frontdoor_common.clock import Clock, SystemClock
+from frontdoor_common.service import ConsumerSpec, ServiceSpec, build_app
 from frontdoor_members.audit.endpoints import router as audit_router
 from frontdoor_members.checks.endpoints import router as checks_router
 from frontdoor_members.contacts.endpoints import router as contacts_router
-from frontdoor_members.dossier.consumer import CONSUMER as DOSSIER_CONSUMER
+from frontdoor_members.context import MembersContext, builder
+from frontdoor_members.dossier import consumer as dossier_consumer
 from frontdoor_members.dossier.endpoints import router as dossier_router
 from frontdoor_members.members.endpoints import router as members_router
 from frontdoor_members.membership.endpoints import router as membership_router
+from frontdoor_members.playbooks.endpoints import router as playbooks_router
 from frontdoor_members.seed import seed
 from frontdoor_members.settings import Settings
 from frontdoor_members.tenants.endpoints import router as tenants_router
 from frontdoor_members.trends.endpoints import router as trends_router
 
-SPEC = ServiceSpec(
-    name="members",
-    title="Frontdoor members: registry, caller identification, verification, dossier",
-    description=(
-        "Part of Frontdoor, the member contact center platform. National IDs are encrypted at rest and masked"
-        " in every response unless the request carries a contact verified for the member (X-Contact-Id) and the"
-        " token has members:pii; every such read is audited."
-    ),
-    routers=[
-        members_router,  # first: /v1/members/lookup before /v1/members/{member_id}
-        contacts_router,
-        checks_router,
-        dossier_router,
-        membership_router,
-        trends_router,
-        tenants_router,
-        audit_router,
-    ],
-    migrations="frontdoor_members:migrations",
-    consumers=[DOSSIER_CONSUMER],
-    seed=seed,
+TITLE = "Frontdoor members: registry, caller identification, verification, dossier"
+DESCRIPTION = (
+    "Part of Frontdoor, the member contact center platform. National IDs are encrypted at rest and masked"
+    " in every response unless the request carries a contact verified for the member (X-Contact-Id) and the"
+    " token has members:pii; every such read is audited."
 )
 
 
-def create_app(settings: Settings | None = None) -> FastAPI:
-    """Build the members service's app."""
-    return build_app(settings or Settings(), SPEC)
+def create_app(settings: Settings | None = None, *, clock: Clock | None = None) -> FastAPI:
+    """Build the members service's app; `clock` replaces the system clock (tests move time by hand)."""
+    settings = settings or Settings()
+    spec = ServiceSpec[MembersContext](
+        name="members",
+        title=TITLE,
+        description=DESCRIPTION,
+        routers=[
+            members_router,  # first: /v1/members/lookup before /v1/members/{member_id}
+            contacts_router,
+            checks_router,
+            dossier_router,
+            membership_router,
+            trends_router,
+            tenants_router,
+            playbooks_router,
+            audit_router,
+        ],
+        migrations="frontdoor_members:migrations",
+        parts=builder(settings, clock or SystemClock()),
+        consumers=[
+            ConsumerSpec(
+                name="dossier",
+                topics=[topics.ROUTING, topics.CALLBACKS, topics.AGENTS],
+                handler=dossier_consumer.handler,
+            )
+        ],
+        seed=seed,
+    )
+    return build_app(settings, spec)

@@ -24,9 +24,9 @@ import httpx
 from sqlalchemy import insert
 
 from frontdoor_common.auth import mint_token
+from frontdoor_common.clock import SystemClock
 from frontdoor_common.db import Database
 from frontdoor_common.migrations import upgrade
-from frontdoor_common.models import utcnow
 from frontdoor_common.settings import DEV_DATA_KEY
 from frontdoor_common.testing import create_database, serve_app
 from frontdoor_members.app import create_app
@@ -34,7 +34,6 @@ from frontdoor_members.crypto import Vault
 from frontdoor_members.identity.national_id import fodselsnummer_for
 from frontdoor_members.members import lookup
 from frontdoor_members.members.models import Member, MemberPhone
-from frontdoor_members.models import load_models
 from frontdoor_members.settings import Settings
 
 TENANT = "b3c4d5e6-0000-4000-8000-00000000be4c"
@@ -64,7 +63,7 @@ async def load(db: Database, count: int, seed: int = 7) -> list[str]:
         for d, m, y in ((1 + i % 28, 1 + i % 12, 50 + i % 40) for i in range(200))
     ]
     mobiles = [str(40000000 + i * 7) for i in range(count)]
-    now = utcnow()
+    now = SystemClock().now()
     batch = 5000
     family_number = None
     for start in range(0, count, batch):
@@ -142,7 +141,6 @@ def _queries(mobiles: list[str], n: int, seed: int = 11) -> list[str]:
 
 async def bench_engine(url: str, members: int, lookups: int) -> dict[str, Any]:
     """Load, then time HTTP and service-layer lookups on one database."""
-    load_models()
     settings = Settings(
         database_url=url,
         kafka_bootstrap_servers=None,

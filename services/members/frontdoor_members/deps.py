@@ -1,43 +1,19 @@
-"""FastAPI dependencies shared by the members service's routers."""
+"""Request-level FastAPI dependencies of the members service's routers: who asks (scopes), the
+contact named, the page, the request id. The service's parts come from `context.ContextDep`."""
 
 from __future__ import annotations
 
 import uuid
-from typing import Annotated, cast
+from dataclasses import dataclass
+from typing import Annotated
 
 from fastapi import Depends, Header, Query, Request
 
 from frontdoor_common.auth import Principal, require
-from frontdoor_common.service import Runtime, RuntimeDep
-from frontdoor_members.crypto import Vault
-from frontdoor_members.settings import Settings
 
 Reader = Annotated[Principal, require("members:read")]
 Writer = Annotated[Principal, require("members:write")]
 Admin = Annotated[Principal, require("admin")]
-
-
-def vault_of(runtime: Runtime) -> Vault:
-    """The runtime's vault, built once from the settings' keys."""
-    vault = runtime.state.get("vault")
-    if vault is None:
-        vault = runtime.state["vault"] = Vault(settings_of(runtime).data_keys)
-    return cast(Vault, vault)
-
-
-def settings_of(runtime: Runtime) -> Settings:
-    """The runtime's settings as the members service's own class."""
-    settings = runtime.settings
-    if not isinstance(settings, Settings):  # a plain ServiceSettings: fill in our defaults
-        settings = Settings.model_validate(settings.model_dump())
-    return settings
-
-
-def _vault(runtime: RuntimeDep) -> Vault:
-    return vault_of(runtime)
-
-
-VaultDep = Annotated[Vault, Depends(_vault)]
 
 
 def _contact_id(
@@ -48,6 +24,28 @@ def _contact_id(
 
 
 ContactIdDep = Annotated[uuid.UUID | None, Depends(_contact_id)]
+
+
+MAX_OFFSET = 1_000_000  # bounded, so no database sees an integer it cannot hold (that would be a 500)
+MAX_LIMIT = 500
+
+
+@dataclass(frozen=True)
+class Page:
+    """offset/limit of a list endpoint, both bounded."""
+
+    offset: int
+    limit: int
+
+
+def _page(
+    offset: Annotated[int, Query(ge=0, le=MAX_OFFSET, description="rows to skip")] = 0,
+    limit: Annotated[int, Query(ge=1, le=MAX_LIMIT, description="rows to return")] = 100,
+) -> Page:
+    return Page(offset, limit)
+
+
+PageDep = Annotated[Page, Depends(_page)]
 
 
 def request_id(request: Request) -> str | None:

@@ -1,7 +1,7 @@
-"""The members service's tables (its own metadata, its own database).
+"""The base of the members service's tables (its own metadata, its own database).
 
-Each domain package keeps its tables in its own `models.py`; `load_models()` imports them
-all so the metadata is complete (Alembic's env.py calls it).
+Each domain package keeps its tables in its own `models.py`, built on `MembersModel`; this
+module imports none of them back. The registry of every table is `tables.py`.
 """
 
 from __future__ import annotations
@@ -15,15 +15,3 @@ class MembersModel(SQLModel, registry=registry()):
 
 
 metadata = MembersModel.metadata
-
-
-def load_models() -> None:
-    """Import every domain's tables into the metadata."""
-    from frontdoor_members.audit import models as _audit
-    from frontdoor_members.contacts import models as _contacts
-    from frontdoor_members.dossier import models as _dossier
-    from frontdoor_members.members import models as _members
-    from frontdoor_members.membership import models as _membership
-    from frontdoor_members.tenants import models as _tenants
-
-    del _audit, _contacts, _dossier, _members, _membership, _tenants

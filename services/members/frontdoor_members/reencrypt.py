@@ -12,7 +12,7 @@ import json
 from frontdoor_common.db import Database
 from frontdoor_common.migrations import upgrade
 from frontdoor_members.crypto import Vault
-from frontdoor_members.members.service import reencrypt
+from frontdoor_members.members.personal_data import reencrypt
 from frontdoor_members.settings import Settings
 
 

@@ -7,15 +7,13 @@ from decimal import Decimal
 
 from frontdoor_common.auth import Principal
 from frontdoor_common.logging import get_logger
-from frontdoor_common.models import utcnow
-from frontdoor_common.service import Runtime
 from frontdoor_common.settings import DEMO_TENANT_ID
-from frontdoor_members.deps import vault_of
+from frontdoor_members.context import MembersContext
 from frontdoor_members.dossier import service as dossier
 from frontdoor_members.identity.national_id import fodselsnummer_for
 from frontdoor_members.members import invoices, repository
 from frontdoor_members.members import service as members
-from frontdoor_members.members.schemas import Address, InvoiceCreate, MemberCreate, PhoneIn
+from frontdoor_members.members.schemas import Address, InvoiceCreate, MemberCreate, PhoneCreate
 from frontdoor_members.tenants import repository as tenant_repo
 from frontdoor_members.tenants import service as tenants
 from frontdoor_members.tenants.schemas import DepartmentCreate, TenantSettingsUpdate
@@ -38,7 +36,7 @@ def _members() -> list[MemberCreate]:
             first_name="Ingrid",
             last_name="Solbakken",
             national_id=fodselsnummer_for("150385"),
-            phones=[PhoneIn(number="412 34 567")],
+            phones=[PhoneCreate(number="412 34 567")],
             email="ingrid.solbakken@example.org",
             address=Address(line1="Granittveien 4", postal_code="0580", city="Oslo", country="NO"),
             workplace="Nordli Bygg AS",
@@ -51,7 +49,7 @@ def _members() -> list[MemberCreate]:
             first_name="Tor",
             last_name="Haugland",
             national_id=fodselsnummer_for("020270"),
-            phones=[PhoneIn(number="934 56 781"), PhoneIn(number=FAMILY_NUMBER, kind="home")],
+            phones=[PhoneCreate(number="934 56 781"), PhoneCreate(number=FAMILY_NUMBER, kind="home")],
             email="tor.haugland@example.org",
             address=Address(line1="Kaiveien 12", postal_code="5003", city="Bergen", country="NO"),
             workplace="Kaiservice Vest AS",
@@ -63,7 +61,7 @@ def _members() -> list[MemberCreate]:
             first_name="Kari",
             last_name="Haugland",
             national_id=fodselsnummer_for("110972"),
-            phones=[PhoneIn(number=FAMILY_NUMBER, kind="home")],
+            phones=[PhoneCreate(number=FAMILY_NUMBER, kind="home")],
             email="kari.haugland@example.org",
             address=Address(line1="Kaiveien 12", postal_code="5003", city="Bergen", country="NO"),
             workplace="Kaiservice Vest AS",
@@ -74,7 +72,7 @@ def _members() -> list[MemberCreate]:
             first_name="Eirik",
             last_name="Haugland",
             national_id=fodselsnummer_for("230604"),
-            phones=[PhoneIn(number=FAMILY_NUMBER, kind="home")],
+            phones=[PhoneCreate(number=FAMILY_NUMBER, kind="home")],
             address=Address(line1="Kaiveien 12", postal_code="5003", city="Bergen", country="NO"),
             status="student",
             category="student",
@@ -84,7 +82,7 @@ def _members() -> list[MemberCreate]:
             first_name="Nils",
             last_name="Brekkevold",
             national_id="00100",  # a placeholder, to be replaced
-            phones=[PhoneIn(number="456 78 912")],
+            phones=[PhoneCreate(number="456 78 912")],
             email="nils.brekkevold@example.org",
             workplace="Nidaros Renhold AS",
         ),
@@ -93,7 +91,7 @@ def _members() -> list[MemberCreate]:
             first_name="Marte",
             last_name="Lindqvist",
             national_id=fodselsnummer_for("300891"),
-            phones=[PhoneIn(number="978 65 432")],
+            phones=[PhoneCreate(number="978 65 432")],
             address=Address(line1="Gamle Kongevei 7", postal_code="7014", city="Trondheim", country="NO"),
             returned_mail=True,  # and no email: two checks
             workplace="Nidaros Renhold AS",
@@ -104,31 +102,34 @@ def _members() -> list[MemberCreate]:
             first_name="Aleksander",
             last_name="Wierzbowski",
             national_id=fodselsnummer_for("440688"),  # a D-number
-            phones=[PhoneIn(number="+48 512 345 678")],
+            phones=[PhoneCreate(number="+48 512 345 678")],
             email="a.wierzbowski@example.org",
             workplace="Fjordbetong AS",
         ),
     ]
 
 
-async def seed(runtime: Runtime) -> None:
+async def seed(ctx: MembersContext) -> None:
     """Create the demo tenant's settings, departments, members, invoices and some history."""
     tenant = DEMO_TENANT_ID
     principal = Principal(subject="seed", tenant_id=tenant, scopes=frozenset({"all"}))
-    vault = vault_of(runtime)
+    notifier = ctx.notifier
+    now = ctx.clock.now()
     created = 0
-    async with runtime.db.transaction() as session:
+    async with ctx.db.transaction() as session:
         if await tenant_repo.settings(session, tenant) is None:
-            await tenants.configure(session, tenant, TenantSettingsUpdate(country="NO"))
+            await tenants.configure(session, notifier, tenant, TenantSettingsUpdate(country="NO"), now=now)
+        else:  # announced on every start, so a service that lost its mirror gets the list again
+            await notifier.reasons_changed(session, tenant, (await tenants.rules(session, tenant)).reasons)
         for department in DEPARTMENTS:
             if await tenant_repo.department_by_code(session, tenant, department.code) is None:
-                await tenants.create_department(session, tenant, department)
+                await tenants.create_department(session, tenant, department, now=now)
         rules = await tenants.rules(session, tenant)
-        today = utcnow().date()
+        today = now.date()
         for body in _members():
             if await repository.by_number(session, tenant, body.member_number) is not None:
                 continue
-            member, _ = await members.create(session, principal, runtime.outbox, vault, body)
+            member, _ = await members.create(session, principal, notifier, ctx.vault, body, now=now)
             created += 1
             await invoices.add(
                 session,
@@ -140,22 +141,28 @@ async def seed(runtime: Runtime) -> None:
                     paid=True,
                     paid_on=today - timedelta(days=45),
                 ),
+                now=now,
             )
             await invoices.add(
-                session, rules, member, InvoiceCreate(amount=Decimal("545.00"), due_date=today + timedelta(days=10))
+                session,
+                rules,
+                member,
+                InvoiceCreate(amount=Decimal("545.00"), due_date=today + timedelta(days=10)),
+                now=now,
             )
             for weeks_ago, reason in ((3, "dues_invoice"), (1, "member_data_change"), (0, "dues_invoice")):
                 await dossier.add(
                     session,
-                    runtime.outbox,
+                    notifier,
                     member,
+                    now=now,
                     kind="log",
                     author="seed",
                     summary="Demo history entry.",
                     channel="phone",
                     reason=reason,
                     outcome="resolved_first_line",
-                    occurred_at=utcnow() - timedelta(weeks=weeks_ago),
+                    occurred_at=now - timedelta(weeks=weeks_ago),
                 )
     if created:
         log.info("demo members seeded", tenant=tenant, members=created)

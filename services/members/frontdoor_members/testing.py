@@ -2,11 +2,20 @@
 
 from __future__ import annotations
 
+import uuid
+from datetime import datetime, timedelta
 from typing import Any
 
 import httpx
+from fastapi import FastAPI
 
 from frontdoor_common.auth import mint_token
+from frontdoor_common.bus.events import Envelope, Event
+from frontdoor_common.clock import SystemClock
+from frontdoor_common.events.routing import CallSnapshot, CallState
+from frontdoor_common.testing import parts_of
+from frontdoor_members.context import MembersContext
+from frontdoor_members.dossier.consumer import handler
 from frontdoor_members.identity.national_id import fodselsnummer_for
 
 TENANT = "7e5f0a3c-1d2b-4c6e-8f90-a1b2c3d4e5f6"
@@ -74,3 +83,48 @@ async def verified_contact(client: httpx.AsyncClient, member: dict[str, Any], na
     )
     assert r.status_code == 200 and r.json()["verified"], r.text
     return str(contact["id"])
+
+
+def call_snapshot(
+    member_id: str | None = None,
+    *,
+    tenant: str = TENANT,
+    call_id: uuid.UUID | None = None,
+    state: CallState = "completed",
+    arrived_at: datetime | None = None,
+    reason: str | None = "dues_invoice",
+    caller_number: str | None = "+4748123456",
+) -> CallSnapshot:
+    """A routing call snapshot as routing's events carry it (arrived six minutes ago by default)."""
+    arrived = arrived_at or SystemClock().now() - timedelta(minutes=6)
+    return CallSnapshot(
+        call_id=call_id or uuid.uuid4(),
+        tenant_id=tenant,
+        cti_call_id=f"cti-{uuid.uuid4().hex[:8]}",
+        caller_number=caller_number,
+        member_id=uuid.UUID(member_id) if member_id else None,
+        state=state,
+        arrived_at=arrived,
+        answered_at=arrived + timedelta(minutes=1) if state == "completed" else None,
+        completed_at=arrived + timedelta(minutes=6) if state == "completed" else None,
+        abandoned_at=arrived + timedelta(minutes=1) if state == "abandoned" else None,
+        agent_id=uuid.uuid4() if state == "completed" else None,
+        talk_seconds=240.0 if state == "completed" else None,
+        resolution="resolved" if state == "completed" else None,
+        contact_reason=reason if state == "completed" else None,
+    )
+
+
+def context_of(app: FastAPI) -> MembersContext:
+    """The running app's composition root (its lifespan must have started)."""
+    return parts_of(app, MembersContext)
+
+
+async def deliver(app: FastAPI, event: Event, tenant: str = TENANT) -> Envelope:
+    """Hand one event to the members consumer's handler in its own transaction (as the consumer does,
+    minus the broker); each call is a new envelope, like a re-send under a new event id."""
+    ctx = context_of(app)
+    envelope = Envelope.wrap(event, tenant=tenant, source="test")
+    async with ctx.db.transaction() as session:
+        await handler(ctx)(session, envelope)
+    return envelope

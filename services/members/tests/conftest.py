@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import os
 from collections.abc import AsyncIterator, Callable, Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -18,12 +19,13 @@ import httpx
 import pytest
 from fastapi import FastAPI
 
+from frontdoor_common.clock import ManualClock
 from frontdoor_common.db import Database
 from frontdoor_common.migrations import upgrade
 from frontdoor_common.testing import create_database, running_app
 from frontdoor_members.app import create_app
-from frontdoor_members.models import load_models, metadata
 from frontdoor_members.settings import Settings
+from frontdoor_members.tables import metadata
 
 
 async def _migrate(url: str) -> None:
@@ -37,7 +39,6 @@ async def _migrate(url: str) -> None:
 async def _empty(url: str) -> None:
     import asyncpg
 
-    load_models()
     tables = ", ".join(f'"{t}"' for t in [*metadata.tables, "outbox", "inbox"])
     conn = await asyncpg.connect(url)
     try:
@@ -83,8 +84,15 @@ def settings(make_settings: Callable[..., Any]) -> Settings:
 
 
 @pytest.fixture
+def clock() -> ManualClock:
+    """A clock the test moves by hand, for an app built with `create_app(settings, clock=clock)`
+    (Wednesday 25 November 2026, 12:00 UTC: no day or week boundary near, in any zone)."""
+    return ManualClock(datetime(2026, 11, 25, 12, 0, tzinfo=UTC))
+
+
+@pytest.fixture
 def app(settings: Settings) -> FastAPI:
-    """The members app."""
+    """The members app (on the system clock)."""
     return create_app(settings)
 
 

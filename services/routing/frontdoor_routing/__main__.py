@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from frontdoor_common.cli import main_for
-from frontdoor_routing.app import SPEC, create_app
+from frontdoor_routing.app import create_app
 from frontdoor_routing.settings import Settings
 
 
 def main() -> None:
     """Run the routing service's command line."""
-    main_for(SPEC, Settings, create_app)  # type: ignore[arg-type]
+    main_for(Settings, create_app)
 
 
 if __name__ == "__main__":

@@ -10,7 +10,7 @@ from sqlalchemy import JSON, Column, Index, UniqueConstraint
 from sqlalchemy.orm import registry
 from sqlmodel import Field, SQLModel
 
-from frontdoor_common.models import UTCDateTime, new_id, utcnow
+from frontdoor_common.models import UTCDateTime, new_id
 
 
 class RoutingModel(SQLModel, registry=registry()):
@@ -42,9 +42,11 @@ class Queue(RoutingModel, table=True):
     overflow: list[dict[str, Any]] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     open: bool = True
     open_reason: str | None = Field(default=None, max_length=20)
+    next_change_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     active: bool = True
-    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
-    updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    # Times come from the service's clock (time is a parameter): set by whoever writes the row.
+    created_at: datetime = Field(sa_type=UTCDateTime)
+    updated_at: datetime = Field(sa_type=UTCDateTime)
 
 
 class Call(RoutingModel, table=True):
@@ -62,7 +64,8 @@ class Call(RoutingModel, table=True):
     tenant_id: str = Field(max_length=64)
     cti_call_id: str = Field(max_length=200)
     kind: str = Field(default="call", max_length=10)
-    caller_number: str | None = Field(default=None, max_length=40)
+    caller_number: str | None = Field(default=None, max_length=40)  # E.164 when it parses, else as typed
+    caller_suffix: str | None = Field(default=None, max_length=20)  # a switchboard extension ("-111")
     language: str | None = Field(default=None, max_length=8)
     ivr_digit: str | None = Field(default=None, max_length=2)
     queue_id: uuid.UUID | None = None
@@ -92,7 +95,9 @@ class Call(RoutingModel, table=True):
     contact_reason: str | None = Field(default=None, max_length=80)
     callback_id: uuid.UUID | None = None
     service_level_seconds: int | None = None
-    updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    # member | ambiguous | unknown (answered), None: no answer yet (retried in the background)
+    identify_result: str | None = Field(default=None, max_length=12)
+    updated_at: datetime = Field(sa_type=UTCDateTime)  # the service's clock, set by the writer
 
 
 class AgentView(RoutingModel, table=True):
@@ -123,4 +128,26 @@ class TenantOpening(RoutingModel, table=True):
     tenant_id: str = Field(primary_key=True, max_length=64)
     open: bool = True
     reason: str | None = Field(default=None, max_length=20)
+    at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    next_change_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+class TenantSettings(RoutingModel, table=True):
+    """A tenant's time zone and country (from the agents service's settings events)."""
+
+    __tablename__ = "tenant_settings"
+
+    tenant_id: str = Field(primary_key=True, max_length=64)
+    timezone: str = Field(max_length=64)
+    country: str | None = Field(default=None, max_length=2)
+    at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+class TenantReasons(RoutingModel, table=True):
+    """A tenant's contact reasons (from the members service's events): the one vocabulary."""
+
+    __tablename__ = "tenant_reasons"
+
+    tenant_id: str = Field(primary_key=True, max_length=64)
+    reasons: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     at: datetime | None = Field(default=None, sa_type=UTCDateTime)

@@ -3,19 +3,19 @@
 from __future__ import annotations
 
 import uuid
+from typing import Any
 
-from frontdoor_common.service import Runtime
 from frontdoor_common.settings import DEMO_TENANT_ID
-from frontdoor_routing.api.queues import save
-from frontdoor_routing.engine import Engine
+from frontdoor_routing.context import RoutingContext
 from frontdoor_routing.models import Queue
+from frontdoor_routing.queues.service import save
 
 INVOICES = uuid.UUID("0000000a-0000-4000-8000-000000000001")
 WORK = uuid.UUID("0000000a-0000-4000-8000-000000000002")
 OTHER = uuid.UUID("0000000a-0000-4000-8000-000000000003")
 SWITCHBOARD = uuid.UUID("0000000a-0000-4000-8000-000000000004")
 
-DEMO_QUEUES = [
+DEMO_QUEUES: list[dict[str, Any]] = [
     dict(
         id=INVOICES,
         name="Insurance and invoices",
@@ -48,10 +48,15 @@ DEMO_QUEUES = [
 ]
 
 
-async def seed_demo(runtime: Runtime) -> None:
+async def seed_demo(ctx: RoutingContext) -> None:
     """Create the demo queues once; a second start changes nothing."""
-    engine: Engine = runtime.state["engine"]
-    async with engine.mutation(DEMO_TENANT_ID) as m:
+    # A second start must not even load the tenant: loading re-offers its waiting calls, and the
+    # seed runs before the API listens (no desk could accept them yet).
+    async with ctx.db.snapshot() as session:
+        present = [await session.get(Queue, spec["id"]) for spec in DEMO_QUEUES]
+    if all(q is not None for q in present):
+        return
+    async with ctx.engine.mutation(DEMO_TENANT_ID) as m:
         for spec in DEMO_QUEUES:
-            if await m.session.get(Queue, spec["id"]) is None:
-                await save(m, Queue(tenant_id=DEMO_TENANT_ID, **spec))  # type: ignore[arg-type]
+            if await m.get(Queue, spec["id"]) is None:
+                await save(m, Queue(tenant_id=DEMO_TENANT_ID, created_at=m.at, updated_at=m.at, **spec))

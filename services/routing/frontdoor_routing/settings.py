@@ -24,10 +24,20 @@ class Settings(ServiceSettings):
     )
     # Caller identification must never hold up routing: past this, the call goes on unidentified.
     identify_timeout_s: float = 0.3
+    # A lookup members did not answer in time is retried in the background (this process only).
+    identify_retries: int = 6
+    identify_retry_backoff_s: float = 1.0
+    identify_retry_timeout_s: float = 2.0
+    identify_resume_hours: float = 4.0
+    # An unknown contact reason is checked with members within this before it is refused.
+    reasons_timeout_s: float = 0.5
     reconcile_timeout_s: float = 5.0
     seconds_per_priority: float = 60.0
     known_agent_preference_seconds: float = 10.0
     known_agent_memory_hours: float = 24.0
     default_aht_seconds: float = 180.0
+    # Planning requests run off the event loop within these budgets (seconds).
+    planning_budget_s: float = 15.0
+    formula_budget_s: float = 5.0
     # With JWKS in production routing cannot mint tokens: give it one to call the agents service.
     service_token: str | None = None

@@ -5,29 +5,36 @@ Used by the service's tests (through fixtures) and handy in a REPL against a run
 
 from __future__ import annotations
 
+import contextlib
 import json
 import uuid
-from datetime import UTC, datetime, timedelta
+from collections.abc import AsyncIterator
+from datetime import datetime, timedelta
 from typing import Any
 
 import httpx
 from fastapi import FastAPI
 from sqlalchemy import func, select
+from sqlmodel import col
 
 from frontdoor_common.auth import mint_token
 from frontdoor_common.bus import topics
 from frontdoor_common.bus.events import Envelope, Event
 from frontdoor_common.bus.kafka import KafkaBus
 from frontdoor_common.bus.tables import outbox
+from frontdoor_common.clock import ManualClock
 from frontdoor_common.events.callbacks import CallbackCompleted, CallbackSnapshot
 from frontdoor_common.events.routing import CallCompleted, CallSnapshot
-from frontdoor_common.testing import eventually
+from frontdoor_common.service import Runtime
+from frontdoor_common.testing import eventually, parts_of, running_app
 from frontdoor_common.testing.bus import publish
-from frontdoor_surveys.clock import ManualClock
+from frontdoor_surveys.app import create_app
+from frontdoor_surveys.context import SurveysContext
 from frontdoor_surveys.gateway.file import read_messages
 from frontdoor_surveys.gateway.models import OutgoingSms
 from frontdoor_surveys.gateway.signature import signed_headers
 from frontdoor_surveys.settings import Settings
+from frontdoor_surveys.surveys.consumer import finished_call
 
 MOBILE_NO = "+4741234567"
 MOBILE_NL = "+31612345678"
@@ -82,13 +89,23 @@ class SurveysHarness:
             await self.bus.stop()
 
     @property
-    def runtime(self) -> Any:
+    def runtime(self) -> Runtime:
         """The app's runtime."""
-        return self.app.state.runtime
+        runtime: Runtime = self.app.state.runtime
+        return runtime
+
+    @property
+    def context(self) -> SurveysContext:
+        """The app's composition root (its sender, sweeper, services, clock)."""
+        return parts_of(self.app, SurveysContext)
 
     def now(self) -> datetime:
-        """The service's clock."""
-        return self.clock() if self.clock is not None else datetime.now(UTC)
+        """The time on the service's clock."""
+        return self.context.clock.now()
+
+    def signed(self, body: bytes, *, secret: str | None = None) -> dict[str, str]:
+        """Headers of a webhook signed now (on the service's clock) with `secret` (default: the platform's)."""
+        return signed_headers(secret or self.settings.sms_webhook_secret, body, clock=self.context.clock)
 
     def headers(self, tenant_id: str, scopes: str = "surveys:read") -> dict[str, str]:
         """A bearer header for the tenant."""
@@ -115,11 +132,8 @@ class SurveysHarness:
 
     async def finish_call(self, call: CallSnapshot) -> uuid.UUID:
         """Hand a completed call straight to the service (no broker), as the consumer would; the survey's id."""
-        from frontdoor_surveys.surveys.consumer import finished_call
-        from frontdoor_surveys.surveys.service import consider_contact
-
         async with self.runtime.db.transaction() as session:
-            survey = await consider_contact(session, self.runtime, finished_call(call, self.now()))
+            survey = await self.context.surveys.consider_contact(session, finished_call(call, self.now()))
         assert survey is not None, "this call was seen before"
         return survey.id
 
@@ -145,22 +159,34 @@ class SurveysHarness:
         async def idle() -> bool:
             async with self.runtime.db.transaction() as session:
                 sending = await session.scalar(
-                    select(func.count()).select_from(OutgoingSms).where(OutgoingSms.status == "sending")
+                    select(func.count()).select_from(OutgoingSms).where(col(OutgoingSms.status) == "sending")
                 )
-            return sending == 0
+            return bool(sending == 0)
 
         await eventually(idle)
 
     async def reply(
-        self, number: str, text: str, *, message_id: str | None = None, secret: str | None = None
+        self,
+        number: str,
+        text: str,
+        *,
+        message_id: str | None = None,
+        secret: str | None = None,
+        path: str = "/v1/sms/inbound",
     ) -> httpx.Response:
-        """POST /v1/sms/inbound signed like the gateway does."""
+        """POST /v1/sms/inbound (or a tenant's webhook `path`) signed like the gateway does."""
         if message_id is None:
             self._message_ids += 1
             message_id = f"in-{uuid.uuid4().hex[:8]}-{self._message_ids}"
         body = json.dumps({"from": number, "text": text, "message_id": message_id}).encode()
-        headers = signed_headers(secret or self.settings.sms_webhook_secret, body)
-        return await self.client.post("/v1/sms/inbound", content=body, headers=headers)
+        return await self.client.post(path, content=body, headers=self.signed(body, secret=secret))
+
+    async def configure_gateway(self, tenant_id: str, **body: Any) -> dict[str, Any]:
+        """PUT /v1/sms/gateway for the tenant (admin); the answer (with the webhook secret when new)."""
+        response = await self.client.put("/v1/sms/gateway", json=body, headers=self.headers(tenant_id, scopes="admin"))
+        assert response.status_code == 200, response.text
+        result: dict[str, Any] = response.json()
+        return result
 
     async def answer(self, number: str, *texts: str) -> list[dict[str, Any]]:
         """Reply several texts in turn, each after the previous one's answer went out."""
@@ -186,3 +212,15 @@ class SurveysHarness:
         async with self.runtime.db.transaction() as session:
             rows = (await session.execute(select(outbox.c.type, outbox.c.payload).order_by(outbox.c.id))).all()
         return [Envelope.model_validate_json(r.payload) for r in rows if event_type is None or r.type == event_type]
+
+
+@contextlib.asynccontextmanager
+async def running_surveys(settings: Settings, clock: ManualClock | None = None) -> AsyncIterator[SurveysHarness]:
+    """The surveys app running on `settings` (and `clock`, else the system clock), as a harness."""
+    app = create_app(settings, clock=clock)
+    async with running_app(app) as client:
+        harness = await SurveysHarness(app, client, settings, clock).start()
+        try:
+            yield harness
+        finally:
+            await harness.stop()

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
 from collections.abc import AsyncIterator, Callable
 from datetime import datetime
 from typing import Any
@@ -10,11 +9,9 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from frontdoor_common.testing import running_app
-from frontdoor_surveys.app import create_app
-from frontdoor_surveys.clock import ManualClock
+from frontdoor_common.clock import ManualClock
 from frontdoor_surveys.settings import Settings
-from frontdoor_surveys.testing import SurveysHarness
+from frontdoor_surveys.testing import SurveysHarness, running_surveys
 
 OSLO = ZoneInfo("Europe/Oslo")
 
@@ -46,26 +43,15 @@ def surveys_settings(make_settings: Callable[..., Any]) -> Callable[..., Setting
     return build
 
 
-@contextlib.asynccontextmanager
-async def _running(settings: Settings, clock: ManualClock) -> AsyncIterator[SurveysHarness]:
-    app = create_app(settings, clock=clock)
-    async with running_app(app) as client:
-        harness = await SurveysHarness(app, client, settings, clock).start()
-        try:
-            yield harness
-        finally:
-            await harness.stop()
-
-
 @pytest.fixture
 async def service(surveys_settings: Callable[..., Settings], clock: ManualClock) -> AsyncIterator[SurveysHarness]:
     """The running service on the broker (consumers, relay), with the SMS sender and expiry sweeper."""
-    async with _running(surveys_settings(), clock) as harness:
+    async with running_surveys(surveys_settings(), clock) as harness:
         yield harness
 
 
 @pytest.fixture
 async def api(surveys_settings: Callable[..., Settings], clock: ManualClock) -> AsyncIterator[SurveysHarness]:
     """The service without a broker (HTTP, SMS sender, sweeper; events stay in the outbox): for API tests."""
-    async with _running(surveys_settings(kafka_bootstrap_servers=None), clock) as harness:
+    async with running_surveys(surveys_settings(kafka_bootstrap_servers=None), clock) as harness:
         yield harness

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any, ClassVar
 
@@ -54,9 +55,12 @@ class Envelope(BaseModel):
     traceparent: str | None = None
 
     @classmethod
-    def wrap(cls, event: Event, *, tenant: str, source: str, traceparent: str | None = None) -> Envelope:
-        """Put a typed event into an envelope."""
+    def wrap(
+        cls, event: Event, *, tenant: str, source: str, traceparent: str | None = None, at: datetime | None = None
+    ) -> Envelope:
+        """Put a typed event into an envelope (`at`: its time; now if not given)."""
         return cls(
+            time=at or datetime.now(UTC),
             type=event.name,
             source=source,
             tenant=tenant,
@@ -68,21 +72,24 @@ class Envelope(BaseModel):
 
 
 def registered_events() -> dict[str, type[Event]]:
-    """Every event class imported so far, by name."""
+    """Every event class defined so far, by name: each subclass with a `name` registers itself
+    when its module is imported (`import frontdoor_common.events` imports all of the platform's)."""
     return dict(_REGISTRY)
 
 
-def event_catalogue() -> dict[str, Any]:
-    """A machine-readable catalogue of every event's JSON Schema, for BI pipelines."""
-    import frontdoor_common.events  # noqa: F401  (registers every event class)
-
-    events = {}
-    for name, cls in sorted(_REGISTRY.items()):
-        events[name] = {
+def event_catalogue(events: Mapping[str, type[Event]] | None = None) -> dict[str, Any]:
+    """A machine-readable catalogue of the events' JSON Schemas, for BI pipelines: of `events`,
+    or of every event class defined so far. This module imports no event module (they import
+    it): for the platform's whole catalogue import `frontdoor_common.events` first, as
+    `python -m frontdoor_devtools.catalogue` (`make catalogue`) does."""
+    chosen = registered_events() if events is None else dict(events)
+    catalogue = {}
+    for name, cls in sorted(chosen.items()):
+        catalogue[name] = {
             "topic": cls.topic,
             "version": cls.version,
             "key": "subject",
             "description": (cls.__doc__ or "").strip(),
             "schema": cls.model_json_schema(),
         }
-    return {"envelope": Envelope.model_json_schema(), "events": events}
+    return {"envelope": Envelope.model_json_schema(), "events": catalogue}

@@ -27,9 +27,10 @@ class Outbox:
         """Call `waker` after a transaction that wrote events commits (wakes the relay)."""
         self._wakers.append(waker)
 
-    async def add(self, session: AsyncSession, event: Event, *, tenant: str) -> Envelope:
-        """Stage `event` for publication; it is published only if the transaction commits."""
-        envelope = Envelope.wrap(event, tenant=tenant, source=self.source, traceparent=current_traceparent())
+    async def add(self, session: AsyncSession, event: Event, *, tenant: str, at: datetime | None = None) -> Envelope:
+        """Stage `event` for publication; it is published only if the transaction commits.
+        `at` is the envelope's time (the service's clock; the wall clock if not given)."""
+        envelope = Envelope.wrap(event, tenant=tenant, source=self.source, traceparent=current_traceparent(), at=at)
         await self.add_raw(
             session,
             event_id=envelope.id,
@@ -42,11 +43,15 @@ class Outbox:
         )
         return envelope
 
-    async def add_many(self, session: AsyncSession, events: list[Event], *, tenant: str) -> list[Envelope]:
+    async def add_many(
+        self, session: AsyncSession, events: list[Event], *, tenant: str, at: datetime | None = None
+    ) -> list[Envelope]:
         """Stage many events with one statement (bulk producers, backfills)."""
         traceparent = current_traceparent()
-        envelopes = [Envelope.wrap(e, tenant=tenant, source=self.source, traceparent=traceparent) for e in events]
-        now = datetime.now(UTC)
+        envelopes = [
+            Envelope.wrap(e, tenant=tenant, source=self.source, traceparent=traceparent, at=at) for e in events
+        ]
+        now = datetime.now(UTC)  # the relay's retention window runs on the wall clock
         headers = json.dumps({"traceparent": traceparent} if traceparent else {})
         await session.execute(
             insert(outbox),

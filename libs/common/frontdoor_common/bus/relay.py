@@ -25,7 +25,7 @@ from frontdoor_common.bus import topics as topic_names
 from frontdoor_common.bus.kafka import KafkaBus, ensure_topics
 from frontdoor_common.bus.tables import outbox
 from frontdoor_common.db import Database
-from frontdoor_common.logging import get_logger
+from frontdoor_common.logging import get_logger, safe_error
 from frontdoor_common.settings import ServiceSettings
 from frontdoor_common.telemetry import Metrics
 
@@ -60,6 +60,12 @@ class OutboxRelay:
         self.record_latencies = False
         self.healthy = False
         self.published_total = 0
+        # True from a re-publish until the rows it marked have gone out again (/readyz: degraded).
+        self.republishing = False
+        self._republish_generation = 0
+        # Marking a batch sent and marking the window unsent (a re-publish) never interleave:
+        # see publish_batch.
+        self._marking = asyncio.Lock()
 
     def wake(self) -> None:
         """Publish soon: a transaction with events just committed."""
@@ -127,8 +133,13 @@ class OutboxRelay:
                 if not await self._is_leader():
                     await asyncio.sleep(2.0)
                     continue
+                generation = self._republish_generation
                 while await self.publish_batch() >= self.settings.outbox_batch_size:
                     pass
+                if self.republishing and generation == self._republish_generation:
+                    # drained, and no re-publish came in since this drain began
+                    self.republishing = False
+                    log.info("outbox re-publish finished")
                 if time.monotonic() > purge_at:
                     await self.purge()
                     purge_at = time.monotonic() + 60
@@ -137,7 +148,7 @@ class OutboxRelay:
                 raise
             except Exception as exc:  # keep relaying after a broker or database hiccup
                 self.healthy = False
-                log.warning("outbox relay error", error=str(exc), error_type=type(exc).__name__)
+                log.warning("outbox relay error", error=safe_error(exc), error_type=type(exc).__name__)
                 await asyncio.sleep(0.5)
 
     async def publish_batch(self) -> int:
@@ -161,6 +172,7 @@ class OutboxRelay:
         if not rows:
             self.metrics.labels(self.metrics.outbox_pending).set(0)
             return 0
+        generation = self._republish_generation
         futures = []
         for row in rows:
             headers = [(k, str(v).encode()) for k, v in json.loads(row.headers or "{}").items()]
@@ -175,8 +187,16 @@ class OutboxRelay:
         await asyncio.gather(*futures)
         acked = datetime.now(UTC)
         ids = [row.id for row in rows]
-        async with self.db.transaction() as session:
-            await session.execute(update(outbox).where(outbox.c.id.in_(ids)).values(sent_at=acked))
+        async with self._marking:
+            if generation != self._republish_generation:
+                # A re-publish ran while this batch was in flight: the broker restarted empty
+                # meanwhile, and part of the batch may have been acked by the one that died.
+                # Marking it sent now would hide it from the re-publish (it only re-sends rows
+                # already marked); left unsent, it goes out again on the next pass.
+                log.info("batch in flight across a broker restart; sending it again", rows=len(rows))
+                return len(rows)
+            async with self.db.transaction() as session:
+                await session.execute(update(outbox).where(outbox.c.id.in_(ids)).values(sent_at=acked))
         self._observe(rows, acked)
         return len(rows)
 
@@ -203,11 +223,17 @@ class OutboxRelay:
     async def republish(self, since: datetime | None = None) -> int:
         """Mark rows inside the window (or since `since`) unsent, so they go out again."""
         cutoff = since or datetime.now(UTC) - timedelta(hours=self.settings.outbox_retention_hours)
-        async with self.db.transaction() as session:
-            result = await session.execute(
-                update(outbox).where(outbox.c.sent_at.is_not(None), outbox.c.created_at >= cutoff).values(sent_at=None)
-            )
+        async with self._marking:
+            async with self.db.transaction() as session:
+                result = await session.execute(
+                    update(outbox)
+                    .where(outbox.c.sent_at.is_not(None), outbox.c.created_at >= cutoff)
+                    .values(sent_at=None)
+                )
+            self._republish_generation += 1
         count = int(getattr(result, "rowcount", 0) or 0)
+        if count:
+            self.republishing = True
         self.metrics.labels(self.metrics.outbox_republished).inc(count)
         log.info("outbox re-published", rows=count, since=cutoff.isoformat())
         self.wake()
@@ -225,21 +251,29 @@ class OutboxRelay:
                 await self.check_broker()
             except asyncio.CancelledError:
                 raise
-            except Exception as exc:
-                log.debug("broker watch failed", error=str(exc))
+            except Exception as exc:  # the broker is down or just starting: the next watch tries again
+                log.info("broker watch failed", error=safe_error(exc), error_type=type(exc).__name__)
 
     async def check_broker(self) -> bool:
-        """Re-publish the window if the broker is a new one (restarted empty). True if it was."""
+        """Re-publish the window if the broker is a new one (restarted empty). True if it was.
+
+        The new broker's id is adopted only once its topics exist and the window is marked for
+        re-publishing: a step that fails (a broker just started can refuse the topics' creation
+        for a moment) leaves the old id, so the next watch tries the whole of it again. Adopting
+        the id first made one failed attempt final: the window never went back on the broker.
+        """
         cluster_id = await self.bus.cluster_id()
         if cluster_id is None or cluster_id == self._cluster_id:
             return False
-        previous, self._cluster_id = self._cluster_id, cluster_id
+        previous = self._cluster_id
         if previous is None:
+            self._cluster_id = cluster_id
             return False
         log.warning("broker restarted empty; re-publishing the outbox window", old=previous, new=cluster_id)
         await self._ensure_topics()
         if await self._is_leader():
             await self.republish()
+        self._cluster_id = cluster_id
         return True
 
 

@@ -104,3 +104,18 @@ class QueueOpeningChanged(Event):
 PresenceReason = Literal[
     "break", "meeting", "training", "not_responding", "lunch", "admin", "other", "vacation", "leave"
 ]
+
+
+class TenantSettingsChanged(Event):
+    """The tenant's time zone or country was set (published on every change and at seed).
+    Other services use it for local days (KPIs, reports) instead of guessing UTC."""
+
+    name = "agents.tenant.settings_changed"
+    topic = topics.AGENTS
+    tenant_id: str
+    timezone: str
+    country: str | None = None
+    at: datetime
+
+    def key(self) -> str:
+        return self.tenant_id

@@ -58,6 +58,7 @@ class CallbackSnapshot(BaseModel):
     closed_at: datetime | None = None
     closed_reason: ExpiryReason | None = None
     requests: int = 1  # how many requests were merged into this one (deduplication)
+    hours_guessed: bool = False  # due_at rests on guessed opening hours (agents away); corrected later
 
 
 class CallbackEvent(Event):
@@ -122,10 +123,14 @@ class CallbackAtRisk(CallbackEvent):
 
 
 class CallbackCancelled(CallbackEvent):
-    """Nobody is to call back any more (the member withdrew it, or it was handled otherwise)."""
+    """Nobody is to call back any more (the member withdrew it, or it was handled otherwise).
+
+    `reason` "call_answered": the live call the callback came from (`callback.original_call_id`)
+    was answered, so the member was served; routing drops the task it may hold.
+    """
 
     name = "callbacks.callback.cancelled"
-    reason: str | None = None
+    reason: str | None = None  # free text from the API, or "call_answered"
 
 
 class CallbackReprioritised(CallbackEvent):

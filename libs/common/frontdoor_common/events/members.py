@@ -16,6 +16,21 @@ from pydantic import BaseModel
 from frontdoor_common.bus import topics
 from frontdoor_common.bus.events import Event
 
+# The reasons members call, from the union texts: every tenant's list until it sets its own
+# (members owns the list and announces each change with TenantReasonsChanged).
+DEFAULT_REASONS: tuple[str, ...] = (
+    "dues_invoice",
+    "member_data_change",
+    "join_leave_move",
+    "insurance",
+    "trouble",
+    "law_agreements",
+    "courses",
+    "unemployment_benefit",
+    "media",
+    "other",
+)
+
 VerificationLevel = Literal["none", "member", "on_behalf_invoice", "third_party_case"]
 MembershipChangeKind = Literal["join", "leave", "move_department", "move_union"]
 
@@ -88,6 +103,19 @@ class DossierEntryAdded(MembersEvent):
 
     def key(self) -> str:
         return str(self.member_id)
+
+
+class TenantReasonsChanged(MembersEvent):
+    """The tenant's list of contact reasons (the one vocabulary every service validates
+    against) was set. Carries the whole list, so the latest event is the truth."""
+
+    name = "members.tenant.reasons_changed"
+    tenant_id: str
+    reasons: list[str]
+    at: datetime
+
+    def key(self) -> str:
+        return self.tenant_id
 
 
 class MembershipChangeEvent(MembersEvent):

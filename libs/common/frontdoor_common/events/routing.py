@@ -28,7 +28,8 @@ class CallSnapshot(BaseModel):
     tenant_id: str
     cti_call_id: str
     kind: Literal["call", "callback"] = "call"
-    caller_number: str | None = None
+    caller_number: str | None = None  # E.164 where it parsed (the tenant's country by default)
+    caller_suffix: str | None = None  # the switchboard's extension, e.g. "111" of "93704606-111"
     language: str | None = None
     ivr_digit: str | None = None
     queue_id: uuid.UUID | None = None
@@ -128,6 +129,14 @@ class CallCompleted(CallEvent):
     """The call is finished, wrap-up included; resolution and contact reason are set."""
 
     name = "routing.call.completed"
+
+
+class CallIdentified(CallEvent):
+    """The caller was matched to a member after the call had started (identification retried
+    in the background when the members service was slow or down). `call.member_id` is set;
+    consumers link the call (dossier entry, survey) as if it had been known from the start."""
+
+    name = "routing.call.identified"
 
 
 class CallAbandoned(CallEvent):

@@ -3,9 +3,11 @@
 - `kafka_bootstrap`: one Tansu broker per test session on a free loopback port (or
   KAFKA_BOOTSTRAP_SERVERS if set); tests isolate themselves with a topic prefix.
 - `db_url`: a fresh database per test, on SQLite and, when TEST_POSTGRES_URL is set,
-  on PostgreSQL too (the test runs once per engine).
+  on PostgreSQL too (the test runs once per engine; the PostgreSQL run is marked `postgresql`).
 - `make_settings`: settings for a service pointing at both, with fast timings.
 - `running_app` / `serve_app`: an app with its lifespan, in process (httpx) or on a port.
+- `stays_responsive` (also the `responsive` fixture): /healthz round trips under a bound
+  while something else runs (a bulk import, a flood, a slow dependency).
 """
 
 from __future__ import annotations
@@ -14,8 +16,10 @@ import asyncio
 import contextlib
 import os
 import re
+import time
 import uuid
 from collections.abc import AsyncIterator, Callable, Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -29,6 +33,9 @@ from frontdoor_common.settings import ServiceSettings
 S = TypeVar("S", bound=ServiceSettings)
 
 ENGINES = ["sqlite"] + (["postgresql"] if os.environ.get("TEST_POSTGRES_URL") else [])
+# The PostgreSQL run of a test carries the `postgresql` marker: `make test` runs the SQLite
+# half, `make test-postgres` (a CI step of its own) the PostgreSQL half.
+_ENGINE_PARAMS = [pytest.param(e, marks=pytest.mark.postgresql) if e == "postgresql" else e for e in ENGINES]
 
 
 def _pg_admin_url() -> str:
@@ -84,7 +91,7 @@ def kafka_bootstrap(kafka_broker: LocalBroker | None) -> str:
     return kafka_broker.bootstrap if kafka_broker is not None else os.environ["KAFKA_BOOTSTRAP_SERVERS"]
 
 
-@pytest.fixture(params=ENGINES)
+@pytest.fixture(params=_ENGINE_PARAMS)
 def db_engine(request: pytest.FixtureRequest) -> str:
     """'sqlite', and 'postgresql' when TEST_POSTGRES_URL is set."""
     return str(request.param)
@@ -209,3 +216,99 @@ async def eventually(check: Callable[[], Any], *, timeout: float = 20.0, interva
         if asyncio.get_running_loop().time() > deadline:
             raise AssertionError(f"condition not met within {timeout}s (last value: {last!r})")
         await asyncio.sleep(interval)
+
+
+@dataclass
+class Responsiveness:
+    """What `stays_responsive` saw: each /healthz round trip (seconds, or None if it failed)."""
+
+    bound: float
+    samples: list[float | None] = field(default_factory=list)
+    failures: list[str] = field(default_factory=list)
+
+    @property
+    def worst(self) -> float:
+        """The slowest round trip, in seconds (inf if one failed)."""
+        if not self.samples:
+            return 0.0
+        return max(float("inf") if s is None else s for s in self.samples)
+
+
+@contextlib.asynccontextmanager
+async def stays_responsive(
+    target: httpx.AsyncClient | str,
+    *,
+    bound: float = 0.5,
+    interval: float = 0.05,
+    path: str = "/healthz",
+    min_samples: int = 3,
+) -> AsyncIterator[Responsiveness]:
+    """Probe `path` every `interval` while the block runs; then assert each answered 200 within `bound` s.
+
+    `target` is a client (in-process `running_app` or on a port) or a base URL (a fresh client on
+    its own connection, as a load balancer's probe would be). A service whose event loop is
+    blocked, or whose workers are all busy, fails it:
+
+        async with stays_responsive(client, bound=0.3):
+            await client.post("/v1/members/import", content=big)
+    """
+    own = isinstance(target, str)
+    client = httpx.AsyncClient(base_url=target, timeout=30) if isinstance(target, str) else target
+    seen = Responsiveness(bound=bound)
+    stop = asyncio.Event()
+
+    async def probe() -> None:
+        due = time.perf_counter()
+        while True:
+            # Timed from when the probe was due, not from when it got to run: an app served in
+            # this process that blocks the event loop delays the probe itself, and that counts.
+            started = min(due, time.perf_counter())
+            try:
+                r = await asyncio.wait_for(client.get(path), max(5.0, bound * 10))
+                elapsed = time.perf_counter() - started
+                if r.status_code != 200:
+                    seen.samples.append(None)
+                    seen.failures.append(f"{path} answered {r.status_code}")
+                else:
+                    seen.samples.append(elapsed)
+                    if elapsed > bound:
+                        seen.failures.append(f"{path} took {elapsed:.3f} s (bound {bound} s)")
+            except Exception as exc:
+                seen.samples.append(None)
+                seen.failures.append(f"{path} failed: {type(exc).__name__}: {exc}")
+            if stop.is_set() and len(seen.samples) >= min_samples:
+                return
+            due = time.perf_counter() + interval
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), interval)
+
+    task = asyncio.create_task(probe())
+    try:
+        yield seen
+    finally:
+        stop.set()
+        try:
+            await asyncio.wait_for(task, max(30.0, bound * 20))
+        finally:
+            if own:
+                await client.aclose()
+    assert not seen.failures, f"not responsive ({len(seen.failures)} of {len(seen.samples)} probes): " + "; ".join(
+        seen.failures[:5]
+    )
+
+
+@pytest.fixture
+def responsive() -> Callable[..., Any]:
+    """`stays_responsive` as a fixture: `async with responsive(client, bound=0.3): ...`."""
+    return stays_responsive
+
+
+PartsT = TypeVar("PartsT")
+
+
+def parts_of(app: Any, kind: type[PartsT]) -> PartsT:
+    """A running app's composition root (inside `running_app`), typed: `parts_of(app, MembersContext)`."""
+    parts = app.state.runtime.parts
+    if not isinstance(parts, kind):
+        raise AssertionError(f"the app is not running (its parts are {type(parts).__name__}, not {kind.__name__})")
+    return parts

@@ -7,21 +7,23 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
-from frontdoor_agents.hours.schemas import HoursRuleIn
-from frontdoor_agents.types import UTCTime
+from frontdoor_agents.hours.schemas import WeeklyRule
+from frontdoor_agents.types import Language, Text, UTCTime, absent
 from frontdoor_common.events.agents import QueueMembership
 
-Language = str  # ISO 639-1 codes, checked by the pattern below
 
-
-class TeamIn(BaseModel):
+class TeamCreate(BaseModel):
     """A team and its workload target."""
 
-    name: str = Field(min_length=1, max_length=120)
+    name: Text = Field(min_length=1, max_length=120)
     target_calls_per_day: int = Field(default=40, ge=1, le=1000)
 
 
-class TeamOut(BaseModel):
+class TeamUpdate(TeamCreate):
+    """A team's new name and workload target (both replaced)."""
+
+
+class TeamView(BaseModel):
     """A team."""
 
     id: uuid.UUID
@@ -32,27 +34,29 @@ class TeamOut(BaseModel):
 class AgentCreate(BaseModel):
     """A new member of staff."""
 
-    name: str = Field(min_length=1, max_length=200)
+    name: Text = Field(min_length=1, max_length=200)
     extension: str | None = Field(default=None, pattern=r"^[0-9*#+]{1,32}$")
-    languages: list[str] = Field(default_factory=lambda: ["no"], max_length=20)
+    languages: list[Language] = Field(default_factory=lambda: ["no"], max_length=20)
     team_id: uuid.UUID | None = None
-    working_hours: list[HoursRuleIn] | None = Field(
+    working_hours: list[WeeklyRule] | None = Field(
         default=None, description="Weekly working hours in the tenant's time zone; null: not limited by hours"
     )
 
 
 class AgentUpdate(BaseModel):
-    """Changes to an agent (only the fields given)."""
+    """Changes to an agent. A field left out stays as it is. `extension`, `team_id` and `working_hours`
+    may be null (no extension, no team, not limited by working hours); `name`, `languages` and `active`
+    may not (422 naming the field)."""
 
-    name: str | None = Field(default=None, min_length=1, max_length=200)
-    extension: str | None = Field(default=None, pattern=r"^[0-9*#+]{1,32}$")
-    languages: list[str] | None = Field(default=None, max_length=20)
-    team_id: uuid.UUID | None = None
-    working_hours: list[HoursRuleIn] | None = None
-    active: bool | None = None
+    name: Text = absent(min_length=1, max_length=200)
+    extension: str | None = absent(pattern=r"^[0-9*#+]{1,32}$", description="null: no extension")
+    languages: list[Language] = absent(max_length=20)
+    team_id: uuid.UUID | None = absent(description="null: no team")
+    working_hours: list[WeeklyRule] | None = absent(description="null: not limited by working hours")
+    active: bool = absent()
 
 
-class AvailabilityNow(BaseModel):
+class AvailabilityNowView(BaseModel):
     """The calendar/hours block routing currently holds for the agent."""
 
     blocked: bool
@@ -61,7 +65,7 @@ class AvailabilityNow(BaseModel):
     available: bool
 
 
-class AgentPublic(BaseModel):
+class AgentView(BaseModel):
     """An agent with their presence, queues and current availability."""
 
     id: uuid.UUID
@@ -75,11 +79,11 @@ class AgentPublic(BaseModel):
     presence_reason: str | None
     presence_since: UTCTime
     queues: list[QueueMembership]
-    availability: AvailabilityNow
+    availability: AvailabilityNowView
     created_at: UTCTime
 
 
-class MembershipIn(BaseModel):
+class MembershipUpdate(BaseModel):
     """Proficiency (1-5) in the queue and order within it."""
 
     proficiency: int = Field(default=3, ge=1, le=5)

@@ -12,6 +12,7 @@ import itertools
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
@@ -59,11 +60,11 @@ class State:
     until: datetime | None
 
 
-def rules_from_json(raw: Iterable[Mapping[str, object]]) -> list[HoursRule]:
+def rules_from_json(raw: Iterable[Mapping[str, Any]]) -> list[HoursRule]:
     """Weekly rules from their stored form: {"days": ["mon", ...], "start": "08:00", "end": "15:30"}."""
     rules = []
     for r in raw:
-        days = frozenset(DAYS.index(str(d)) for d in r["days"])  # type: ignore[attr-defined]
+        days = frozenset(DAYS.index(str(d)) for d in r["days"])
         rules.append(HoursRule(days, time.fromisoformat(str(r["start"])), time.fromisoformat(str(r["end"]))))
     return rules
 

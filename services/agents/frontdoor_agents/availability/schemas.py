@@ -9,7 +9,7 @@ from pydantic import BaseModel
 from frontdoor_agents.types import UTCTime
 
 
-class AvailabilityInterval(BaseModel):
+class AvailabilityIntervalView(BaseModel):
     """A span in which the agent is free for calls (as far as calendar and hours go) or blocked, and why."""
 
     start: UTCTime
@@ -18,12 +18,12 @@ class AvailabilityInterval(BaseModel):
     reason: str | None
 
 
-class AvailabilityOut(BaseModel):
+class AvailabilityView(BaseModel):
     """An agent's computed availability in a window; presence is applied by routing in real time."""
 
     agent_id: uuid.UUID
     timezone: str
     start: UTCTime
     end: UTCTime
-    intervals: list[AvailabilityInterval]
+    intervals: list[AvailabilityIntervalView]
     available_seconds: float

@@ -7,20 +7,20 @@ import uuid
 
 from pydantic import AwareDatetime, BaseModel, Field
 
-from frontdoor_agents.types import UTCTime
+from frontdoor_agents.types import Text, UTCTime
 
 
-class CalendarEventIn(BaseModel):
+class CalendarEventCreate(BaseModel):
     """A timed event (start and end) or an all-day event (date, and end_date for several days)."""
 
-    title: str = Field(min_length=1, max_length=500)
+    title: Text = Field(min_length=1, max_length=500)
     start: AwareDatetime | None = None
     end: AwareDatetime | None = None
     date: dt.date | None = Field(default=None, description="All-day: blocks the agent's working day")
     end_date: dt.date | None = Field(default=None, description="All-day over several days: the last day (inclusive)")
 
 
-class CalendarEventOut(BaseModel):
+class CalendarEventView(BaseModel):
     """A stored calendar event."""
 
     id: uuid.UUID
@@ -32,14 +32,14 @@ class CalendarEventOut(BaseModel):
     all_day: bool
 
 
-class FeedIn(BaseModel):
+class FeedUpdate(BaseModel):
     """An iCalendar feed: the URL an Outlook or Google calendar publishes, or the text itself."""
 
-    url: str | None = Field(default=None, max_length=2000, pattern=r"^(https?|webcal)://")
-    ics: str | None = Field(default=None, max_length=5_000_000)
+    url: Text | None = Field(default=None, max_length=2000, pattern=r"^(https?|webcal)://")
+    ics: Text | None = Field(default=None, max_length=5_000_000)
 
 
-class FeedStatus(BaseModel):
+class FeedView(BaseModel):
     """How the agent's feed is doing; the last good copy is used while fetching fails."""
 
     agent_id: uuid.UUID

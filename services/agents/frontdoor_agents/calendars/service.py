@@ -1,22 +1,20 @@
-"""Calendar events entered through the API, and agents' iCalendar feeds."""
+"""Calendar events entered through the API (feeds: `feeds.py`)."""
 
 from __future__ import annotations
 
 import uuid
 from datetime import datetime, timedelta
 
-from sqlalchemy import and_, or_, select
+from sqlalchemy import and_, or_
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col, select
 
-from frontdoor_agents.calendars.feeds import fetch, record_result
-from frontdoor_agents.calendars.ical import FeedError, parse
-from frontdoor_agents.calendars.schemas import CalendarEventIn, FeedIn
-from frontdoor_agents.models import Agent, CalendarEvent, CalendarFeed
-from frontdoor_agents.settings import Settings
+from frontdoor_agents.calendars.schemas import CalendarEventCreate
+from frontdoor_agents.models import Agent, CalendarEvent
 from frontdoor_common.errors import InvalidInput, NotFound
 
 
-async def add_event(session: AsyncSession, agent: Agent, body: CalendarEventIn, now: datetime) -> CalendarEvent:
+async def add_event(session: AsyncSession, agent: Agent, body: CalendarEventCreate, now: datetime) -> CalendarEvent:
     """Store an event: timed, or all-day on dates; an event ending before it starts is refused."""
     timed = body.start is not None or body.end is not None
     if timed and body.date is not None:
@@ -58,21 +56,30 @@ async def events_between(
     session: AsyncSession, agent_ids: list[uuid.UUID], start: datetime, end: datetime
 ) -> list[CalendarEvent]:
     """API events of these agents that may overlap [start, end) (all-day ones by date, with a day's slack)."""
-    timed = and_(CalendarEvent.end_at > start, CalendarEvent.start_at < end)  # type: ignore[operator]
+    timed = and_(col(CalendarEvent.end_at) > start, col(CalendarEvent.start_at) < end)
     all_day = and_(
-        CalendarEvent.start_date <= (end + timedelta(days=1)).date(),  # type: ignore[operator]
-        CalendarEvent.end_date >= (start - timedelta(days=1)).date(),  # type: ignore[operator]
+        col(CalendarEvent.start_date) <= (end + timedelta(days=1)).date(),
+        col(CalendarEvent.end_date) >= (start - timedelta(days=1)).date(),
     )
     rows = await session.scalars(
-        select(CalendarEvent).where(CalendarEvent.agent_id.in_(agent_ids), or_(timed, all_day))  # type: ignore[attr-defined]
+        select(CalendarEvent).where(col(CalendarEvent.agent_id).in_(agent_ids), or_(timed, all_day))
     )
     return list(rows)
 
 
-async def list_events(session: AsyncSession, agent: Agent) -> list[CalendarEvent]:
-    """The agent's API events."""
+async def list_events(session: AsyncSession, agent: Agent, offset: int = 0, limit: int = 1000) -> list[CalendarEvent]:
+    """The agent's API events, oldest first (a page of them)."""
     rows = await session.scalars(
-        select(CalendarEvent).where(CalendarEvent.agent_id == agent.id).order_by(CalendarEvent.created_at)
+        select(CalendarEvent)
+        .where(CalendarEvent.agent_id == agent.id)
+        .order_by(
+            col(CalendarEvent.created_at),
+            col(CalendarEvent.start_at),
+            col(CalendarEvent.start_date),
+            col(CalendarEvent.id),
+        )
+        .offset(offset)
+        .limit(limit)
     )
     return list(rows)
 
@@ -84,42 +91,3 @@ async def delete_event(session: AsyncSession, agent: Agent, event_id: uuid.UUID)
         raise NotFound("No such calendar event.", error_id="calendar_event_not_found")
     await session.delete(event)
     await session.flush()
-
-
-async def prefetch(body: FeedIn, settings: Settings) -> tuple[str | None, str | None]:
-    """Before any database work: (good text, error). Text given inline must parse (else 422, nothing stored)."""
-    if (body.url is None) == (body.ics is None):
-        raise InvalidInput("Give either url or ics.", field="url", error_id="feed_source_required")
-    if body.ics is not None:
-        try:
-            parse(body.ics)
-        except FeedError as exc:
-            raise InvalidInput(str(exc), field="ics", error_id="feed_unparseable") from exc
-        return body.ics, None
-    assert body.url is not None
-    try:
-        return await fetch(body.url, timeout=settings.feed_timeout_s, max_bytes=settings.feed_max_bytes), None
-    except FeedError as exc:
-        return None, str(exc)
-
-
-async def set_feed(
-    session: AsyncSession, agent: Agent, body: FeedIn, text: str | None, error: str | None, now: datetime
-) -> CalendarFeed:
-    """Point the agent's feed at a URL (or text); a failing URL keeps the last good copy and reports the error."""
-    feed = await session.get(CalendarFeed, agent.id)
-    if feed is None:
-        feed = CalendarFeed(agent_id=agent.id, tenant_id=agent.tenant_id)
-    feed.url = body.url
-    record_result(feed, now, text, error)
-    session.add(feed)
-    await session.flush()
-    return feed
-
-
-async def get_feed(session: AsyncSession, agent: Agent) -> CalendarFeed:
-    """The agent's feed, or 404."""
-    feed = await session.get(CalendarFeed, agent.id)
-    if feed is None:
-        raise NotFound("The agent has no calendar feed.", error_id="feed_not_found")
-    return feed

@@ -5,11 +5,11 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from sqlalchemy import or_, select
+from sqlalchemy import ColumnElement, or_
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col, select
 
 from frontdoor_agents.models import Closure, Queue, TenantConfig
-from frontdoor_common.models import utcnow
 
 DEFAULT_TIMEZONE = "Europe/Oslo"
 DEFAULT_COUNTRY = "NO"
@@ -18,7 +18,7 @@ DEFAULT_AWAY_REASONS = ["break", "lunch", "meeting", "training", "admin", "not_r
 
 
 async def get_config(session: AsyncSession, tenant: str) -> TenantConfig:
-    """The tenant's settings; defaults (not yet stored) when the tenant never set any."""
+    """The tenant's settings; defaults (not stored, no `updated_at`) when the tenant never set any."""
     cfg = await session.get(TenantConfig, tenant)
     if cfg is None:
         cfg = TenantConfig(
@@ -27,7 +27,6 @@ async def get_config(session: AsyncSession, tenant: str) -> TenantConfig:
             country=DEFAULT_COUNTRY,
             away_reasons=list(DEFAULT_AWAY_REASONS),
             opening_hours=list(DEFAULT_OPENING_HOURS),
-            updated_at=utcnow(),
         )
     return cfg
 
@@ -40,24 +39,31 @@ async def get_queue(session: AsyncSession, tenant: str, queue_id: uuid.UUID) -> 
 
 async def list_queues(session: AsyncSession, tenant: str) -> list[Queue]:
     """The tenant's active queues."""
-    rows = await session.scalars(select(Queue).where(Queue.tenant_id == tenant, Queue.active.is_(True)))  # type: ignore[attr-defined]
+    rows = await session.scalars(select(Queue).where(Queue.tenant_id == tenant, col(Queue.active).is_(True)))
     return list(rows)
+
+
+async def queue_tenants(session: AsyncSession) -> list[str]:
+    """Every tenant with queues in the replica."""
+    return list(await session.scalars(select(col(Queue.tenant_id)).distinct()))
 
 
 async def closures_for(
     session: AsyncSession, tenant: str, queue_id: uuid.UUID | None, start: datetime, end: datetime
 ) -> list[Closure]:
     """The tenant-wide closures and the queue's own, overlapping [start, end)."""
-    scope = Closure.queue_id.is_(None)  # type: ignore[union-attr]
+    scope: ColumnElement[bool] = col(Closure.queue_id).is_(None)
     if queue_id is not None:
-        scope = or_(scope, Closure.queue_id == queue_id)
+        scope = or_(scope, col(Closure.queue_id) == queue_id)
     rows = await session.scalars(
-        select(Closure).where(Closure.tenant_id == tenant, scope, Closure.end_at > start, Closure.start_at < end)
+        select(Closure).where(
+            Closure.tenant_id == tenant, scope, col(Closure.end_at) > start, col(Closure.start_at) < end
+        )
     )
     return list(rows)
 
 
 async def list_closures(session: AsyncSession, tenant: str) -> list[Closure]:
     """Every closure of the tenant."""
-    rows = await session.scalars(select(Closure).where(Closure.tenant_id == tenant).order_by(Closure.start_at))
+    rows = await session.scalars(select(Closure).where(Closure.tenant_id == tenant).order_by(col(Closure.start_at)))
     return list(rows)

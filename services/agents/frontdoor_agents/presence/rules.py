@@ -4,10 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Collection
 
+# A person's intent wins over our mirror of routing, which lags its events by a moment: someone who
+# finished a call (routing's `completed` not yet consumed) may go away or log out at once. Routing then
+# treats them as away after their call; a late call event never undoes it (see routing_events._stale).
+# Changing only the reason (away: break -> lunch; logged_out: vacation -> leave) is allowed.
 ALLOWED: dict[str, frozenset[str]] = {
-    "logged_out": frozenset({"available", "away"}),
+    "logged_out": frozenset({"available", "away", "logged_out"}),
     "available": frozenset({"away", "logged_out", "on_call"}),
-    "on_call": frozenset({"wrap_up", "available"}),
+    "on_call": frozenset({"wrap_up", "available", "away", "logged_out"}),
     "wrap_up": frozenset({"available", "away", "logged_out"}),
     "away": frozenset({"available", "away", "logged_out"}),
 }

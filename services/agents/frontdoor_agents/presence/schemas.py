@@ -6,18 +6,18 @@ import uuid
 
 from pydantic import BaseModel, Field
 
-from frontdoor_agents.types import UTCTime
+from frontdoor_agents.types import Text, UTCTime
 from frontdoor_common.events.agents import Presence
 
 
-class PresenceIn(BaseModel):
+class PresenceUpdate(BaseModel):
     """A phone status: available, on_call, wrap_up, away (with a reason) or logged_out (vacation/leave)."""
 
     presence: Presence
-    reason: str | None = Field(default=None, max_length=32)
+    reason: Text | None = Field(default=None, max_length=32)
 
 
-class BoardEntry(BaseModel):
+class BoardEntryView(BaseModel):
     """One line of the status board."""
 
     agent_id: uuid.UUID

@@ -12,7 +12,7 @@ from frontdoor_agents.types import UTCTime
 from frontdoor_agents.workload.compute import Figures
 
 
-class FiguresOut(BaseModel):
+class FiguresView(BaseModel):
     """Workload figures over the period (seconds)."""
 
     logged_in_seconds: float
@@ -26,7 +26,7 @@ class FiguresOut(BaseModel):
     share_of_target: float | None
 
     @classmethod
-    def of(cls, f: Figures) -> FiguresOut:
+    def of(cls, f: Figures) -> FiguresView:
         """From the computed figures."""
         return cls(
             logged_in_seconds=round(f.logged_in_seconds, 1),
@@ -41,7 +41,7 @@ class FiguresOut(BaseModel):
         )
 
 
-class AgentWorkload(FiguresOut):
+class AgentWorkloadView(FiguresView):
     """One agent's workload."""
 
     agent_id: uuid.UUID
@@ -49,7 +49,7 @@ class AgentWorkload(FiguresOut):
     team_id: uuid.UUID | None
 
 
-class TeamWorkload(FiguresOut):
+class TeamWorkloadView(FiguresView):
     """A team's workload (sums over its agents)."""
 
     team_id: uuid.UUID | None
@@ -57,12 +57,12 @@ class TeamWorkload(FiguresOut):
     target_calls_per_day: int | None
 
 
-class WorkloadOut(BaseModel):
+class WorkloadView(BaseModel):
     """Workload per agent and team for a day or week in the tenant's time zone."""
 
     period: Literal["day", "week"]
     date: dt.date
     start: UTCTime
     end: UTCTime
-    agents: list[AgentWorkload]
-    teams: list[TeamWorkload]
+    agents: list[AgentWorkloadView]
+    teams: list[TeamWorkloadView]

@@ -8,11 +8,14 @@ from __future__ import annotations
 import uuid
 from datetime import datetime, timedelta
 
+from sqlalchemy.ext.asyncio import AsyncSession
+
 from frontdoor_callbacks.callbacks.models import Callback, CallbackAttempt
-from frontdoor_callbacks.callbacks.notifier import CallbackNotifier
+from frontdoor_callbacks.callbacks.notifier import CallbackNotifier, RecordedBy
 from frontdoor_callbacks.callbacks.repository import CallbackRepository
 from frontdoor_callbacks.scheduling import Interval, after_attempt, deadline_priority, is_at_risk, next_due
 from frontdoor_callbacks.settings import Settings
+from frontdoor_common.events.callbacks import AttemptOutcome, CallbackStatus, ExpiryReason
 
 
 def base_priority(settings: Settings, source: str) -> int:
@@ -27,7 +30,7 @@ def priority_now(settings: Settings, cb: Callback, now: datetime) -> int:
     )
 
 
-def close(cb: Callback, status: str, now: datetime, reason: str | None = None) -> None:
+def close(cb: Callback, status: CallbackStatus, now: datetime, reason: ExpiryReason | None = None) -> None:
     """End a callback: it no longer holds its number+queue key."""
     cb.status = status
     cb.closed_at = now
@@ -53,7 +56,13 @@ def reschedule(cb: Callback, opening: list[Interval], now: datetime) -> datetime
 
 
 async def flag_risk(
-    cb: Callback, settings: Settings, notifier: CallbackNotifier, now: datetime, *, no_opening: bool = False
+    session: AsyncSession,
+    cb: Callback,
+    settings: Settings,
+    notifier: CallbackNotifier,
+    now: datetime,
+    *,
+    no_opening: bool = False,
 ) -> None:
     """Raise the at-risk flag once, with its event, when the deadline may be missed."""
     if cb.at_risk or cb.deadline is None:
@@ -64,19 +73,21 @@ async def flag_risk(
         cb.at_risk = True
         left = (cb.deadline - now).total_seconds()
         near = left <= settings.at_risk_lead_s
-        await notifier.at_risk(cb, seconds_left=left, reason="deadline_near" if near else "no_opening_before_deadline")
+        await notifier.at_risk(
+            session, cb, seconds_left=left, reason="deadline_near" if near else "no_opening_before_deadline"
+        )
 
 
 async def record_attempt(
+    session: AsyncSession,
     cb: Callback,
     *,
-    outcome: str,
+    outcome: AttemptOutcome,
     agent_id: uuid.UUID | None,
     note: str | None,
-    recorded_by: str,
+    recorded_by: RecordedBy,
     now: datetime,
     settings: Settings,
-    repo: CallbackRepository,
     notifier: CallbackNotifier,
     opening: list[Interval] | None,
 ) -> CallbackAttempt:
@@ -86,7 +97,7 @@ async def record_attempt(
     on another service) the dispatcher computes it on its next tick.
     """
     cb.attempts += 1
-    attempt = await repo.add_attempt(
+    attempt = await CallbackRepository(session).add_attempt(
         CallbackAttempt(
             callback_id=cb.id,
             tenant_id=cb.tenant_id,
@@ -102,7 +113,7 @@ async def record_attempt(
     cb.last_outcome = outcome
     cb.updated_at = now
     decision = after_attempt(
-        outcome=outcome,  # type: ignore[arg-type]
+        outcome=outcome,
         attempts=cb.attempts,
         max_attempts=cb.max_attempts,
         at=now,
@@ -120,17 +131,19 @@ async def record_attempt(
         elif reschedule(cb, opening, now) is None:
             # No opening left before the window or deadline ends: it waits without a due time
             # (the team is told if a deadline is at stake) and expires when the end passes.
-            await flag_risk(cb, settings, notifier, now, no_opening=True)
+            await flag_risk(session, cb, settings, notifier, now, no_opening=True)
     elif decision.status == "completed":
         close(cb, "completed", now)
         cb.handling_agent_id = agent_id or cb.handling_agent_id
     else:
         close(cb, decision.status, now, decision.reason)
-    await notifier.attempted(cb, outcome=outcome, agent_id=agent_id, number=cb.attempts, recorded_by=recorded_by)
+    await notifier.attempted(
+        session, cb, outcome=outcome, agent_id=agent_id, number=cb.attempts, recorded_by=recorded_by
+    )
     if cb.status == "completed":
-        await notifier.completed(cb, agent_id=agent_id)
+        await notifier.completed(session, cb, agent_id=agent_id)
     elif cb.status in ("expired", "failed"):
-        await notifier.expired(cb)
+        await notifier.expired(session, cb, reason=decision.reason or "window_passed")
     return attempt
 
 

@@ -28,6 +28,7 @@ class Callback(CallbacksModel, table=True):
         Index("ix_callback_tenant_status_due", "tenant_id", "status", "due_at"),
         Index("ix_callback_tenant_requested", "tenant_id", "requested_at"),
         Index("ix_callback_open_key", "open_key", unique=True),
+        Index("ix_callback_tenant_original_call", "tenant_id", "original_call_id"),
     )
 
     id: uuid.UUID = Field(default_factory=new_id, primary_key=True)
@@ -62,6 +63,7 @@ class Callback(CallbacksModel, table=True):
     closed_reason: str | None = Field(default=None, max_length=32)
     requests: int = 1
     needs_reschedule: bool = False  # opening hours changed: the dispatcher recomputes due_at
+    hours_guessed: bool = False  # scheduled on guessed hours (agents away): corrected when they are known
     open_key: str | None = Field(default=None, max_length=200)
 
     @property

@@ -1,16 +1,21 @@
-"""Publishes the callback events through the outbox (in the caller's transaction)."""
+"""The callback events, published through the outbox in the caller's transaction.
+
+`CallbackNotifier` is built once, in the composition root, with the outbox and the clock; each
+method takes the session of the unit of work the event belongs to.
+"""
 
 from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import Any
+from typing import Literal
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from frontdoor_callbacks.callbacks.models import Callback
-from frontdoor_common.bus.outbox import Outbox
+from frontdoor_common.bus.events import Event
 from frontdoor_common.events.callbacks import (
+    AttemptOutcome,
     CallbackAtRisk,
     CallbackAttempted,
     CallbackCancelled,
@@ -20,88 +25,74 @@ from frontdoor_common.events.callbacks import (
     CallbackReprioritised,
     CallbackRequested,
     CallbackSnapshot,
+    ExpiryReason,
 )
+from frontdoor_common.notifier import Notifier, snapshot
+
+RecordedBy = Literal["agent", "routing"]
+RiskReason = Literal["deadline_near", "no_opening_before_deadline"]
 
 
-def snapshot(cb: Callback, *, arrived_at: datetime | None = None) -> CallbackSnapshot:
+def callback_snapshot(cb: Callback, *, arrived_at: datetime | None = None) -> CallbackSnapshot:
     """The event snapshot of a callback (`arrived_at` overrides the ordering time for a dispatch)."""
-    return CallbackSnapshot(
-        callback_id=cb.id,
-        tenant_id=cb.tenant_id,
-        number=cb.number,
-        member_id=cb.member_id,
-        queue_id=cb.queue_id,
-        agent_id=cb.agent_id,
-        source=cb.source,  # type: ignore[arg-type]
-        reason=cb.reason,
-        window_start=cb.window_start,
-        window_end=cb.window_end,
-        deadline=cb.deadline,
-        status=cb.status,  # type: ignore[arg-type]
-        attempts=cb.attempts,
-        max_attempts=cb.max_attempts,
-        priority=cb.priority,
-        original_call_id=cb.original_call_id,
-        original_arrived_at=arrived_at or cb.original_arrived_at,
-        requested_at=cb.requested_at,
-        due_at=cb.due_at,
-        at_risk=cb.at_risk,
-        dispatches=cb.dispatches,
-        last_outcome=cb.last_outcome,  # type: ignore[arg-type]
-        closed_at=cb.closed_at,
-        closed_reason=cb.closed_reason,  # type: ignore[arg-type]
-        requests=cb.requests,
-    )
+    return snapshot(CallbackSnapshot, cb, callback_id=cb.id, original_arrived_at=arrived_at or cb.original_arrived_at)
 
 
-class CallbackNotifier:
-    """One method per event; each writes an outbox row in the session's transaction."""
+class CallbackNotifier(Notifier):
+    """One method per callback event; each adds an outbox row in the session's transaction."""
 
-    def __init__(self, outbox: Outbox, session: AsyncSession) -> None:
-        self.outbox = outbox
-        self.session = session
+    async def _add(self, session: AsyncSession, event: Event, cb: Callback) -> None:
+        await self.publish(session, event, tenant=cb.tenant_id)
 
-    async def _add(self, event: Any, cb: Callback) -> None:
-        await self.outbox.add(self.session, event, tenant=cb.tenant_id)
-
-    async def requested(self, cb: Callback, *, updated: bool) -> None:
+    async def requested(self, session: AsyncSession, cb: Callback, *, updated: bool) -> None:
         """A callback was requested (or an open one updated by a second request)."""
-        await self._add(CallbackRequested(callback=snapshot(cb), updated=updated), cb)
+        await self._add(session, CallbackRequested(callback=callback_snapshot(cb), updated=updated), cb)
 
-    async def dispatched(self, cb: Callback, *, arrived_at: datetime) -> None:
+    async def dispatched(self, session: AsyncSession, cb: Callback, *, arrived_at: datetime) -> None:
         """Handed to routing as a task."""
-        await self._add(CallbackDispatched(callback=snapshot(cb, arrived_at=arrived_at), attempt=cb.dispatches), cb)
+        event = CallbackDispatched(callback=callback_snapshot(cb, arrived_at=arrived_at), attempt=cb.dispatches)
+        await self._add(session, event, cb)
 
     async def attempted(
-        self, cb: Callback, *, outcome: str, agent_id: uuid.UUID | None, number: int, recorded_by: str
+        self,
+        session: AsyncSession,
+        cb: Callback,
+        *,
+        outcome: AttemptOutcome,
+        agent_id: uuid.UUID | None,
+        number: int,
+        recorded_by: RecordedBy,
     ) -> None:
         """An attempt was recorded."""
         event = CallbackAttempted(
-            callback=snapshot(cb),
-            outcome=outcome,  # type: ignore[arg-type]
+            callback=callback_snapshot(cb),
+            outcome=outcome,
             agent_id=agent_id,
             attempt=number,
-            recorded_by=recorded_by,  # type: ignore[arg-type]
+            recorded_by=recorded_by,
             next_due_at=cb.due_at if cb.status == "scheduled" else None,
         )
-        await self._add(event, cb)
+        await self._add(session, event, cb)
 
-    async def completed(self, cb: Callback, *, agent_id: uuid.UUID | None) -> None:
+    async def completed(self, session: AsyncSession, cb: Callback, *, agent_id: uuid.UUID | None) -> None:
         """The member was reached."""
-        await self._add(CallbackCompleted(callback=snapshot(cb), agent_id=agent_id), cb)
+        await self._add(session, CallbackCompleted(callback=callback_snapshot(cb), agent_id=agent_id), cb)
 
-    async def expired(self, cb: Callback) -> None:
+    async def expired(self, session: AsyncSession, cb: Callback, *, reason: ExpiryReason) -> None:
         """Closed without reaching the member (expired, or failed on a wrong number)."""
-        await self._add(CallbackExpired(callback=snapshot(cb), reason=cb.closed_reason or "window_passed"), cb)  # type: ignore[arg-type]
+        await self._add(session, CallbackExpired(callback=callback_snapshot(cb), reason=reason), cb)
 
-    async def at_risk(self, cb: Callback, *, seconds_left: float | None, reason: str) -> None:
+    async def at_risk(
+        self, session: AsyncSession, cb: Callback, *, seconds_left: float | None, reason: RiskReason
+    ) -> None:
         """Flag the team: the deadline may be missed."""
-        await self._add(CallbackAtRisk(callback=snapshot(cb), seconds_left=seconds_left, reason=reason), cb)  # type: ignore[arg-type]
+        event = CallbackAtRisk(callback=callback_snapshot(cb), seconds_left=seconds_left, reason=reason)
+        await self._add(session, event, cb)
 
-    async def cancelled(self, cb: Callback, *, reason: str | None) -> None:
+    async def cancelled(self, session: AsyncSession, cb: Callback, *, reason: str | None) -> None:
         """Withdrawn: routing drops the task if it holds one."""
-        await self._add(CallbackCancelled(callback=snapshot(cb), reason=reason), cb)
+        await self._add(session, CallbackCancelled(callback=callback_snapshot(cb), reason=reason), cb)
 
-    async def reprioritised(self, cb: Callback) -> None:
+    async def reprioritised(self, session: AsyncSession, cb: Callback) -> None:
         """A dispatched callback's priority rose."""
-        await self._add(CallbackReprioritised(callback=snapshot(cb), attempt=cb.dispatches), cb)
+        await self._add(session, CallbackReprioritised(callback=callback_snapshot(cb), attempt=cb.dispatches), cb)

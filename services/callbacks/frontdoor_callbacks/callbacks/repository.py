@@ -143,10 +143,14 @@ class CallbackRepository:
         return list((await self.session.execute(stmt)).scalars())
 
     async def needing_reschedule(self, limit: int) -> list[Callback]:
-        """Scheduled callbacks whose opening hours changed."""
+        """Scheduled callbacks whose opening hours changed, or were a guess (those changed first)."""
         stmt = (
             select(Callback)
-            .where(col(Callback.status).in_(("pending", "scheduled")), col(Callback.needs_reschedule).is_(True))
+            .where(
+                col(Callback.status).in_(("pending", "scheduled")),
+                or_(col(Callback.needs_reschedule).is_(True), col(Callback.hours_guessed).is_(True)),
+            )
+            .order_by(col(Callback.needs_reschedule).desc())
             .limit(limit)
         )
         return list((await self.session.execute(stmt)).scalars())

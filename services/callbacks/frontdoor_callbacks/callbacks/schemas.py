@@ -36,7 +36,7 @@ class CallbackCreate(BaseModel):
     max_attempts: int | None = Field(default=None, ge=1, le=10)
 
 
-class CallbackPublic(BaseModel):
+class CallbackView(BaseModel):
     """A callback as the API shows it."""
 
     model_config = ConfigDict(from_attributes=True)
@@ -68,9 +68,14 @@ class CallbackPublic(BaseModel):
     closed_at: datetime | None
     closed_reason: ExpiryReason | None
     requests: int
+    hours_guessed: bool = Field(
+        default=False,
+        description="due_at was computed on guessed opening hours (the agents service did not answer); "
+        "it is corrected as soon as the hours are known",
+    )
 
 
-class CallbackRequestResult(CallbackPublic):
+class CallbackRequestView(CallbackView):
     """The answer to a request: `deduplicated` says an open callback for the number and queue was updated."""
 
     deduplicated: bool = False
@@ -79,7 +84,7 @@ class CallbackRequestResult(CallbackPublic):
 class CallbackList(BaseModel):
     """A page of callbacks."""
 
-    items: list[CallbackPublic]
+    items: list[CallbackView]
     total: int
     limit: int
     offset: int
@@ -95,7 +100,7 @@ class AttemptCreate(BaseModel):
     note: str | None = Field(default=None, max_length=1000)
 
 
-class CancelRequest(BaseModel):
+class CancellationCreate(BaseModel):
     """Why nobody is to call back."""
 
     model_config = ConfigDict(extra="forbid")
@@ -103,7 +108,7 @@ class CancelRequest(BaseModel):
     reason: str | None = Field(default=None, max_length=500)
 
 
-class AttemptPublic(BaseModel):
+class AttemptView(BaseModel):
     """A recorded attempt."""
 
     model_config = ConfigDict(from_attributes=True)
@@ -118,14 +123,14 @@ class AttemptPublic(BaseModel):
     at: datetime
 
 
-class AttemptResult(BaseModel):
+class AttemptRecordedView(BaseModel):
     """The attempt and the callback after it."""
 
-    attempt: AttemptPublic
-    callback: CallbackPublic
+    attempt: AttemptView
+    callback: CallbackView
 
 
-class CallbackDetail(CallbackPublic):
+class CallbackDetailView(CallbackView):
     """A callback with its attempts."""
 
-    attempt_log: list[AttemptPublic] = []
+    attempt_log: list[AttemptView] = []

@@ -11,13 +11,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from frontdoor_callbacks.callbacks import lifecycle
 from frontdoor_callbacks.callbacks.models import Callback, CallbackAttempt, open_key
-from frontdoor_callbacks.callbacks.notifier import CallbackNotifier
 from frontdoor_callbacks.callbacks.phones import to_e164
 from frontdoor_callbacks.callbacks.repository import CallbackFilter, CallbackRepository
 from frontdoor_callbacks.callbacks.schemas import AttemptCreate, CallbackCreate
 from frontdoor_callbacks.context import CallbacksContext
+from frontdoor_callbacks.opening.hours import Opening, opening_for
 from frontdoor_callbacks.queues.repository import QueueRepository
-from frontdoor_callbacks.scheduling import Interval, effective_end, next_due
+from frontdoor_callbacks.scheduling import effective_end, next_due
+from frontdoor_callbacks.served.repository import AnsweredCallRepository
 from frontdoor_common.errors import Conflict, InvalidInput, NotFound
 
 # A CTI's clock may run a little ahead of ours.
@@ -32,12 +33,11 @@ class CallbackService:
         self.ctx = ctx
         self.settings = ctx.settings
         self.repo = CallbackRepository(session)
-        self.notifier = CallbackNotifier(ctx.outbox, session)
+        self.notifier = ctx.notifier
 
     def _wake_dispatcher_after_commit(self) -> None:
         dispatcher = self.ctx.dispatcher
-        if dispatcher is not None:
-            sa_event.listen(self.session.sync_session, "after_commit", lambda _s: dispatcher.wake(), once=True)
+        sa_event.listen(self.session.sync_session, "after_commit", lambda _s: dispatcher.wake(), once=True)
 
     async def request(self, tenant_id: str, body: CallbackCreate) -> tuple[Callback, bool]:
         """Create a callback, or update the open one for the same number and queue (True when updated)."""
@@ -59,11 +59,26 @@ class CallbackService:
         # another service) are asked before this unit of work takes any lock.
         async with self.ctx.db.transaction() as peek:
             known = await QueueRepository(peek).get(tenant_id, queue_id) is not None
+            # Only a queue callback stands in for its call; an agent may book one during an answered call.
+            served = (
+                body.source == "queue"
+                and body.call_id is not None
+                and await AnsweredCallRepository(peek).answered(tenant_id, body.call_id)
+            )
         if not known:
             raise InvalidInput("No such queue for this tenant.", error_id="unknown_queue", field="queue_id")
+        if served:
+            # The caller was served on that call (a CTI retry after the answer, say): nobody calls back.
+            raise Conflict(
+                "The call was already answered; no callback is needed.",
+                error_id="call_already_answered",
+                field="call_id",
+            )
+        # Another tenant's member or agent is refused like any other reference (404 naming the field).
+        await self.ctx.references.check(tenant_id, member_id=body.member_id, agent_id=body.agent_id)
         start = max(now, body.window_start or now)
         end = effective_end(window_end, body.deadline) or window_end
-        opening = await self.ctx.opening.intervals(tenant_id, queue_id, start, end) if end > start else []
+        opening = await opening_for(self.ctx.opening, tenant_id, queue_id, start, end) if end > start else Opening([])
 
         key = open_key(tenant_id, number, queue_id)
         existing = await self.repo.find_open(key)
@@ -79,13 +94,13 @@ class CallbackService:
                 if existing is None:
                     raise
             else:
-                await self.notifier.requested(cb, updated=False)
-                await lifecycle.flag_risk(cb, self.settings, self.notifier, now)
+                await self.notifier.requested(self.session, cb, updated=False)
+                await lifecycle.flag_risk(self.session, cb, self.settings, self.notifier, now)
                 self._wake_dispatcher_after_commit()
                 return cb, False
         await self._merge(existing, body, window_end, opening, now)
-        await self.notifier.requested(existing, updated=True)
-        await lifecycle.flag_risk(existing, self.settings, self.notifier, now)
+        await self.notifier.requested(self.session, existing, updated=True)
+        await lifecycle.flag_risk(self.session, existing, self.settings, self.notifier, now)
         self._wake_dispatcher_after_commit()
         return existing, True
 
@@ -158,15 +173,17 @@ class CallbackService:
             open_key=open_key(tenant_id, number, queue_id),
         )
 
-    def _schedule_new(self, cb: Callback, opening: list[Interval], body: CallbackCreate, now: datetime) -> None:
+    def _schedule_new(self, cb: Callback, opening: Opening, body: CallbackCreate, now: datetime) -> None:
         cb.due_at = next_due(
             not_before=now,
             window_start=cb.window_start,
             window_end=cb.window_end,
             deadline=cb.deadline,
-            opening=opening,
+            opening=opening.intervals,
         )
-        if cb.due_at is None:
+        cb.hours_guessed = opening.guessed
+        # Guessed hours never refuse anyone: without a due time it waits for the truth.
+        if cb.due_at is None and not opening.guessed:
             by_deadline = cb.deadline is not None and (cb.window_end is None or cb.deadline <= cb.window_end)
             field = "deadline" if by_deadline else ("window_end" if body.window_end else "window_start")
             raise InvalidInput(
@@ -177,7 +194,7 @@ class CallbackService:
         cb.priority = lifecycle.priority_now(self.settings, cb, now)
 
     async def _merge(
-        self, cb: Callback, body: CallbackCreate, window_end: datetime, opening: list[Interval], now: datetime
+        self, cb: Callback, body: CallbackCreate, window_end: datetime, opening: Opening, now: datetime
     ) -> None:
         cb.requests += 1
         cb.member_id = body.member_id or cb.member_id
@@ -201,9 +218,9 @@ class CallbackService:
                 window_start=cb.window_start,
                 window_end=cb.window_end,
                 deadline=cb.deadline,
-                opening=opening,
+                opening=opening.intervals,
             )
-            if due is None:
+            if due is None and not opening.guessed:
                 raise InvalidInput(
                     "The queue is not open at any time within the window before it ends.",
                     error_id="no_opening_in_window",
@@ -211,6 +228,7 @@ class CallbackService:
                 )
             cb.due_at = due
             cb.needs_reschedule = False
+            cb.hours_guessed = opening.guessed
         cb.priority = max(cb.priority, lifecycle.priority_now(self.settings, cb, now))
 
     async def record_attempt(
@@ -223,7 +241,8 @@ class CallbackService:
             seen = await CallbackRepository(peek).get(tenant_id, callback_id)
         if seen is None:
             raise NotFound("No such callback.", error_id="callback_not_found")
-        opening: list[Interval] | None = None
+        await self.ctx.references.check(tenant_id, member_id=None, agent_id=body.agent_id)
+        opening: Opening | None = None
         now = self.ctx.clock.now()
         if body.outcome not in ("reached", "wrong_number") and seen.status in (
             "pending",
@@ -233,15 +252,16 @@ class CallbackService:
         ):
             horizon = lifecycle.last_moment(seen) or now + timedelta(hours=self.settings.default_window_hours)
             if horizon > now:
-                opening = await self.ctx.opening.intervals(tenant_id, seen.queue_id, now, horizon)
+                opening = await opening_for(self.ctx.opening, tenant_id, seen.queue_id, now, horizon)
             else:
-                opening = []
+                opening = Opening([])
         cb = await self.repo.get(tenant_id, callback_id, for_update=True)
         if cb is None:
             raise NotFound("No such callback.", error_id="callback_not_found")
         if not cb.is_open:
             raise Conflict(f"The callback is {cb.status}.", error_id="callback_closed", callback_status=cb.status)
         attempt = await lifecycle.record_attempt(
+            self.session,
             cb,
             outcome=body.outcome,
             agent_id=body.agent_id,
@@ -249,10 +269,11 @@ class CallbackService:
             recorded_by="agent",
             now=self.ctx.clock.now(),
             settings=self.settings,
-            repo=self.repo,
             notifier=self.notifier,
-            opening=opening,
+            opening=opening.intervals if opening is not None else None,
         )
+        if opening is not None and cb.status == "scheduled":
+            cb.hours_guessed = opening.guessed
         self._wake_dispatcher_after_commit()
         return attempt, cb
 
@@ -264,7 +285,7 @@ class CallbackService:
         if not cb.is_open:
             raise Conflict(f"The callback is {cb.status}.", error_id="callback_closed", callback_status=cb.status)
         lifecycle.close(cb, "cancelled", self.ctx.clock.now())
-        await self.notifier.cancelled(cb, reason=reason)
+        await self.notifier.cancelled(self.session, cb, reason=reason)
         return cb
 
     async def get(self, tenant_id: str, callback_id: uuid.UUID) -> tuple[Callback, list[CallbackAttempt]]:

@@ -19,6 +19,5 @@ def register(router: EventRouter, ctx: CallbacksContext) -> None:
         event: QueueOpeningChanged = QueueOpeningChanged.parse(envelope)
         ctx.opening.invalidate(event.tenant_id, event.queue_id)
         # No call to the agents service here: the dispatcher asks, outside any transaction.
-        flagged = await CallbackRepository(session).mark_reschedule(event.tenant_id, event.queue_id)
-        if flagged and ctx.dispatcher is not None:
+        if await CallbackRepository(session).mark_reschedule(event.tenant_id, event.queue_id):
             ctx.dispatcher.wake()

@@ -8,7 +8,7 @@ from datetime import datetime
 from pydantic import BaseModel, Field
 
 
-class Durations(BaseModel):
+class DurationsView(BaseModel):
     """Seconds from request to the member reached."""
 
     count: int
@@ -17,7 +17,7 @@ class Durations(BaseModel):
     p90: float | None
 
 
-class CallbackReport(BaseModel):
+class CallbackReportView(BaseModel):
     """Now: pending, due, overdue, at risk. The period: requested, closed, success rate, time to callback."""
 
     period_from: datetime = Field(serialization_alias="from")
@@ -35,4 +35,4 @@ class CallbackReport(BaseModel):
         description="completed / (completed + expired) over callbacks closed in the period"
     )
     deadlines_missed: int = Field(description="closed in the period because the deadline passed")
-    time_to_callback_seconds: Durations
+    time_to_callback_seconds: DurationsView

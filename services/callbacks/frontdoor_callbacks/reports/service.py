@@ -4,14 +4,15 @@ from __future__ import annotations
 
 import math
 import uuid
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, time, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from frontdoor_callbacks.callbacks.models import WAITING_STATUSES
 from frontdoor_callbacks.callbacks.repository import CallbackRepository
 from frontdoor_callbacks.context import CallbacksContext
-from frontdoor_callbacks.reports.schemas import CallbackReport, Durations
+from frontdoor_callbacks.reports.schemas import CallbackReportView, DurationsView
+from frontdoor_callbacks.tenants.repository import TenantRepository
 from frontdoor_common.errors import InvalidInput
 
 
@@ -24,9 +25,9 @@ def percentile(values: list[float], q: float) -> float | None:
     return ordered[rank - 1]
 
 
-def durations(values: list[float]) -> Durations:
+def durations(values: list[float]) -> DurationsView:
     """Count, mean, p50 and p90."""
-    return Durations(
+    return DurationsView(
         count=len(values),
         mean=sum(values) / len(values) if values else None,
         p50=percentile(values, 50),
@@ -38,11 +39,18 @@ async def build_report(
     session: AsyncSession,
     ctx: CallbacksContext,
     tenant_id: str,
-    start: datetime,
-    end: datetime,
+    start: datetime | None,
+    end: datetime | None,
     queue_id: uuid.UUID | None,
-) -> CallbackReport:
-    """The tenant's report for [start, end)."""
+) -> CallbackReportView:
+    """The tenant's report for [start, end); by default today so far, the day being the tenant's."""
+    if end is None:
+        end = ctx.clock.now()
+    if start is None:
+        # The start of the local day `end` falls in (an end at midnight closes the day before).
+        zone = await TenantRepository(session).zone(tenant_id, ctx.settings)
+        local = (end - timedelta(microseconds=1)).astimezone(zone)
+        start = datetime.combine(local.date(), time(0), tzinfo=zone).astimezone(UTC)
     if end <= start:
         raise InvalidInput("The period ends before it starts.", error_id="invalid_period", field="to")
     now = ctx.clock.now()
@@ -60,7 +68,7 @@ async def build_report(
     completed = [c for c in closed if c.status == "completed"]
     unreached = [c for c in closed if c.status in ("expired", "failed")]
     finished = len(completed) + len(unreached)
-    return CallbackReport(
+    return CallbackReportView(
         period_from=start,
         period_to=end,
         queue_id=queue_id,

@@ -13,6 +13,7 @@ from frontdoor_callbacks.scheduling.rules import (
     expiry_reason,
     is_at_risk,
     next_due,
+    repeat_weekly,
     weekly_intervals,
 )
 
@@ -26,5 +27,6 @@ __all__ = [
     "expiry_reason",
     "is_at_risk",
     "next_due",
+    "repeat_weekly",
     "weekly_intervals",
 ]

@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Literal
 from zoneinfo import ZoneInfo
 
-Outcome = Literal["reached", "no_answer", "busy", "wrong_number", "voicemail"]
-ExpiryReason = Literal["window_passed", "deadline_passed", "attempts_exhausted", "wrong_number", "no_opening"]
+from frontdoor_common.events.callbacks import AttemptOutcome as Outcome
+from frontdoor_common.events.callbacks import ExpiryReason
 
 
 @dataclass(frozen=True)
@@ -134,3 +135,30 @@ def after_attempt(
     if attempts >= max_attempts:
         return AttemptDecision("expired", reason="attempts_exhausted")
     return AttemptDecision("scheduled", not_before=at + retry_interval)
+
+
+def repeat_weekly(known: list[Interval], known_start: datetime, start: datetime, end: datetime) -> list[Interval]:
+    """A guess of the open intervals in [start, end): the first known week, repeated week after week.
+
+    `known` are the intervals last seen from `known_start` on; only their first seven days
+    serve as the pattern (later weeks may hold a holiday that should not repeat).
+    """
+    week = timedelta(days=7)
+    pattern = [i for i in known if i.start < known_start + week]
+    if not pattern or end <= start:
+        return []
+    first = math.floor((start - known_start - week) / week)
+    last = math.ceil((end - known_start) / week)
+    spans = sorted(
+        (i.start + n * week, min(i.end, known_start + week) + n * week) for n in range(first, last + 1) for i in pattern
+    )
+    merged: list[Interval] = []
+    for s, e in spans:
+        s, e = max(s, start), min(e, end)
+        if e <= s:
+            continue
+        if merged and s <= merged[-1].end:
+            merged[-1] = Interval(merged[-1].start, max(merged[-1].end, e))
+        else:
+            merged.append(Interval(s, e))
+    return merged

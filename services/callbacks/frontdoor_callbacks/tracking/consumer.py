@@ -8,9 +8,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from frontdoor_callbacks.callbacks import lifecycle
 from frontdoor_callbacks.callbacks.models import Callback
-from frontdoor_callbacks.callbacks.notifier import CallbackNotifier
 from frontdoor_callbacks.callbacks.repository import CallbackRepository
 from frontdoor_callbacks.context import CallbacksContext
+from frontdoor_callbacks.served.service import call_answered
 from frontdoor_common.bus.consumer import EventRouter
 from frontdoor_common.bus.events import Envelope
 from frontdoor_common.events.routing import CallAbandoned, CallAnswered, CallCompleted, CallEvent, CallOffered
@@ -42,9 +42,18 @@ def register(router: EventRouter, ctx: CallbacksContext) -> None:
             cb.routing_call_id = event.call.call_id
             cb.updated_at = ctx.clock.now()
 
+    async def live_call_answered(session: AsyncSession, event: CallEvent) -> None:
+        # A live call an agent answered: its queue callbacks are no longer wanted, whichever
+        # arrives first (the request, its dispatch, or this event).
+        call = event.call
+        if call.kind == "call" and call.answered_at is not None:
+            now = ctx.clock.now()
+            await call_answered(session, ctx.notifier, call.tenant_id, call.call_id, call.answered_at, now)
+
     @router.on(CallAnswered.name)
     async def answered(session: AsyncSession, envelope: Envelope) -> None:
         event, cb = await _callback_of(session, envelope, CallAnswered)
+        await live_call_answered(session, event)
         if cb is not None and cb.status == "dispatched":
             cb.status = "in_progress"
             cb.routing_call_id = event.call.call_id
@@ -55,10 +64,12 @@ def register(router: EventRouter, ctx: CallbacksContext) -> None:
     @router.on(CallCompleted.name)
     async def completed(session: AsyncSession, envelope: Envelope) -> None:
         event, cb = await _callback_of(session, envelope, CallCompleted)
+        await live_call_answered(session, event)
         # Still with routing or an agent means no attempt was recorded for this task.
         if cb is None or cb.status not in ("dispatched", "in_progress") or event.call.resolution is None:
             return
         await lifecycle.record_attempt(
+            session,
             cb,
             outcome="reached",
             agent_id=event.call.agent_id,
@@ -66,8 +77,7 @@ def register(router: EventRouter, ctx: CallbacksContext) -> None:
             recorded_by="routing",
             now=ctx.clock.now(),
             settings=ctx.settings,
-            repo=CallbackRepository(session),
-            notifier=CallbackNotifier(ctx.outbox, session),
+            notifier=ctx.notifier,
             opening=None,
         )
 

@@ -8,7 +8,7 @@ from datetime import datetime
 from sqlalchemy import JSON, Column, Index
 from sqlmodel import Field
 
-from frontdoor_common.models import UTCDateTime, new_id, utcnow
+from frontdoor_common.models import UTCDateTime, new_id
 from frontdoor_members.models import MembersModel
 
 
@@ -26,4 +26,4 @@ class PersonalDataRead(MembersModel, table=True):
     purpose: str = Field(max_length=100)
     fields: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     request_id: str | None = Field(default=None, max_length=100)
-    at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime, nullable=False))
+    at: datetime = Field(sa_column=Column(UTCDateTime, nullable=False))

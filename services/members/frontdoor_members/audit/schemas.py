@@ -8,7 +8,7 @@ from datetime import datetime
 from pydantic import BaseModel
 
 
-class PersonalDataReadPublic(BaseModel):
+class PersonalDataReadView(BaseModel):
     """One recorded read of personal data."""
 
     id: uuid.UUID

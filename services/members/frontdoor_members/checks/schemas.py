@@ -10,7 +10,7 @@ from pydantic import BaseModel
 CheckCode = Literal["calling_number_differs", "email_missing", "returned_mail", "placeholder_national_id"]
 
 
-class Check(BaseModel):
+class CheckView(BaseModel):
     """Something in the record the agent should fix on this contact."""
 
     code: CheckCode
@@ -18,10 +18,10 @@ class Check(BaseModel):
     field: str
 
 
-class Checks(BaseModel):
+class ChecklistView(BaseModel):
     """The checklist for a member (on a contact, when given)."""
 
     member_id: uuid.UUID
     contact_id: uuid.UUID | None
     ok: bool
-    checks: list[Check]
+    checks: list[CheckView]

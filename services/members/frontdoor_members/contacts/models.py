@@ -8,7 +8,7 @@ from datetime import datetime
 from sqlalchemy import JSON, Column, ForeignKey, Index, Uuid
 from sqlmodel import Field
 
-from frontdoor_common.models import UTCDateTime, new_id, utcnow
+from frontdoor_common.models import UTCDateTime, new_id
 from frontdoor_members.models import MembersModel
 
 
@@ -32,15 +32,20 @@ class Contact(MembersModel, table=True):
     verified_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime, nullable=True))
     failed_attempts: int = 0
     locked_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime, nullable=True))
-    created_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime, nullable=False))
+    created_at: datetime = Field(sa_column=Column(UTCDateTime, nullable=False))
     expires_at: datetime = Field(sa_column=Column(UTCDateTime, nullable=False))
     closed_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime, nullable=True))
+    closed_reason: str | None = Field(default=None, max_length=16)  # closed | call_ended
 
 
 class VerificationAttempt(MembersModel, table=True):
     """One verification attempt on a contact, successful or not (no answers stored)."""
 
     __tablename__ = "verification_attempts"
+    __table_args__ = (
+        Index("ix_verification_attempts_member", "tenant_id", "member_id", "at"),
+        Index("ix_verification_attempts_number", "tenant_id", "caller_number", "at"),
+    )
 
     id: uuid.UUID = Field(default_factory=new_id, primary_key=True)
     tenant_id: str = Field(max_length=64)
@@ -51,5 +56,6 @@ class VerificationAttempt(MembersModel, table=True):
     success: bool
     failure: str | None = Field(default=None, max_length=64)
     member_id: uuid.UUID | None = None
+    caller_number: str | None = Field(default=None, max_length=20)  # the contact's, for the lockout by number
     agent: str = Field(max_length=200)
-    at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime, nullable=False))
+    at: datetime = Field(sa_column=Column(UTCDateTime, nullable=False))

@@ -8,7 +8,7 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
-from frontdoor_members.members.schemas import Candidate
+from frontdoor_members.members.schemas import CandidateView, MemberNumber
 
 Channel = Literal["phone", "email", "chat", "sms", "letter", "in_person"]
 
@@ -22,7 +22,7 @@ class ContactCreate(BaseModel):
     member_id: uuid.UUID | None = Field(default=None, description="the member the contact is about, if known")
 
 
-class ContactPublic(BaseModel):
+class ContactView(BaseModel):
     """A contact and the verification level it reached (other services check it here)."""
 
     id: uuid.UUID
@@ -43,15 +43,16 @@ class ContactPublic(BaseModel):
     created_at: datetime
     expires_at: datetime
     closed_at: datetime | None
+    closed_reason: str | None = Field(default=None, description="closed (by an agent) or call_ended")
 
 
-class ContactCreated(ContactPublic):
+class NewContactView(ContactView):
     """The new contact with the members its number matched."""
 
-    candidates: list[Candidate]
+    candidates: list[CandidateView]
 
 
-class VerifyRequest(BaseModel):
+class VerificationCreate(BaseModel):
     """One verification attempt; which fields are needed depends on the method.
 
     - member: national_id, and member_number unless the caller was recognised by number
@@ -62,18 +63,18 @@ class VerifyRequest(BaseModel):
 
     method: Literal["member", "invoice", "power_of_attorney"]
     national_id: str | None = Field(default=None, max_length=32)
-    member_number: str | None = Field(default=None, max_length=32)
+    member_number: MemberNumber | None = None
     member_id: uuid.UUID | None = None
     kid: str | None = Field(default=None, max_length=30)
     name: str | None = Field(default=None, max_length=200)
 
 
-class VerificationResult(BaseModel):
+class VerificationView(BaseModel):
     """The outcome of an attempt. A failure is an answer (200), counted against the limit."""
 
     verified: bool
     level: str
     member_id: uuid.UUID | None
-    failure: str | None
+    failure: str | None = Field(description="no_match for every wrong answer (never which part was wrong)")
     attempts_left: int
-    contact: ContactPublic
+    contact: ContactView

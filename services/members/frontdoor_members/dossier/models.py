@@ -5,10 +5,10 @@ from __future__ import annotations
 import uuid
 from datetime import date, datetime
 
-from sqlalchemy import Column, ForeignKey, Index, Text, Uuid
+from sqlalchemy import Column, ForeignKey, Index, Text, Uuid, text
 from sqlmodel import Field
 
-from frontdoor_common.models import UTCDateTime, new_id, utcnow
+from frontdoor_common.models import UTCDateTime, new_id
 from frontdoor_members.models import MembersModel
 
 
@@ -20,6 +20,15 @@ class DossierEntry(MembersModel, table=True):
         Index("ix_dossier_member_time", "tenant_id", "member_id", "occurred_at"),
         Index("ix_dossier_tenant_time", "tenant_id", "occurred_at"),
         Index("ix_dossier_call", "tenant_id", "call_id"),
+        # one call entry per call, whichever event (completed, identified) wrote it
+        Index(
+            "uq_dossier_call_entry",
+            "tenant_id",
+            "call_id",
+            unique=True,
+            sqlite_where=text("kind = 'call'"),
+            postgresql_where=text("kind = 'call'"),
+        ),
     )
 
     id: uuid.UUID = Field(default_factory=new_id, primary_key=True)
@@ -38,6 +47,6 @@ class DossierEntry(MembersModel, table=True):
     agent_id: uuid.UUID | None = None
     author: str = Field(max_length=200)
     department_id: uuid.UUID | None = None  # the member's department then (for trends)
-    occurred_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime, nullable=False))
-    created_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime, nullable=False))
+    occurred_at: datetime = Field(sa_column=Column(UTCDateTime, nullable=False))
+    created_at: datetime = Field(sa_column=Column(UTCDateTime, nullable=False))
     source_event_id: str | None = Field(default=None, max_length=64, unique=True)

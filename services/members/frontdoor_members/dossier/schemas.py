@@ -30,7 +30,7 @@ class DossierEntryCreate(DossierEntryBase):
     """POST /v1/members/{id}/log."""
 
 
-class DossierEntryPublic(BaseModel):
+class DossierEntryView(BaseModel):
     """An entry of the member's history (logs, remarks, calls, callbacks, membership changes)."""
 
     id: uuid.UUID
@@ -56,4 +56,4 @@ class DossierPage(BaseModel):
     """The newest entries first."""
 
     member_id: uuid.UUID
-    entries: list[DossierEntryPublic]
+    entries: list[DossierEntryView]

@@ -8,19 +8,18 @@ from datetime import date, datetime
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from frontdoor_common.auth import Principal
-from frontdoor_common.bus.outbox import Outbox
 from frontdoor_common.errors import InvalidInput, NotFound
 from frontdoor_common.events.callbacks import CallbackSnapshot
 from frontdoor_common.events.routing import CallSnapshot
-from frontdoor_common.models import utcnow
-from frontdoor_members import notifier
 from frontdoor_members.contacts import repository as contacts
+from frontdoor_members.dossier import repository
 from frontdoor_members.dossier.models import DossierEntry
 from frontdoor_members.dossier.schemas import DossierEntryCreate
 from frontdoor_members.members import repository as members
 from frontdoor_members.members.models import Member
-from frontdoor_members.members.service import require
+from frontdoor_members.notifier import MembersNotifier
 from frontdoor_members.tenants import service as tenants
+from frontdoor_members.trends import service as trends
 
 # routing's resolution -> the dossier's outcome
 OUTCOMES = {
@@ -34,9 +33,10 @@ OUTCOMES = {
 
 async def add(
     session: AsyncSession,
-    outbox: Outbox,
+    notifier: MembersNotifier,
     member: Member,
     *,
+    now: datetime,
     kind: str,
     author: str,
     summary: str | None,
@@ -51,9 +51,11 @@ async def add(
     agent_id: uuid.UUID | None = None,
     occurred_at: datetime | None = None,
     source_event_id: str | None = None,
+    trend_call_id: uuid.UUID | None = None,
 ) -> DossierEntry:
-    """Write an entry (with the member's department now, for trends) and announce it."""
-    at = occurred_at or utcnow()
+    """Write an entry (with the member's department now, for trends) and announce it; it happened
+    `occurred_at` (default: `now`, when it is written)."""
+    at = occurred_at or now
     entry = DossierEntry(
         tenant_id=member.tenant_id,
         member_id=member.id,
@@ -71,25 +73,34 @@ async def add(
         author=author,
         department_id=member.department_id,
         occurred_at=at,
+        created_at=now,
         source_event_id=source_event_id,
     )
     session.add(entry)
     await session.flush()
-    await notifier.entry_added(session, outbox, entry)
+    if kind == "log":  # an agent's note is a contact (merged with its call's, if it has one)
+        await trends.record_note(session, entry, trend_call_id or call_id, member, contact_id)
+    await notifier.entry_added(session, entry)
     return entry
+
+
+def known_reason(reason: str | None, reasons: list[str]) -> str | None:
+    """The reason if it is one of the tenant's, else None (other services' events may lag a change)."""
+    return reason if reason is not None and reason in reasons else None
 
 
 async def write(
     session: AsyncSession,
     principal: Principal,
-    outbox: Outbox,
+    notifier: MembersNotifier,
     member_id: uuid.UUID,
     body: DossierEntryCreate,
     *,
+    now: datetime,
     default_country: str = "NO",
 ) -> DossierEntry:
     """An agent's log entry or remark, checked against the tenant's reasons."""
-    member = await require(session, principal.tenant_id, member_id)
+    member = await members.require(session, principal.tenant_id, member_id)
     rules = await tenants.rules(session, principal.tenant_id, default_country)
     if body.kind == "log" and body.reason is None:
         raise InvalidInput("A log entry needs a reason.", error_id="reason_required", field="reason")
@@ -106,12 +117,16 @@ async def write(
             error_id="outcome_date_required",
             field="outcome_date",
         )
-    if body.contact_id is not None and await contacts.get(session, principal.tenant_id, body.contact_id) is None:
-        raise NotFound("No such contact.", error_id="contact_not_found", field="contact_id")
+    contact = None
+    if body.contact_id is not None:
+        contact = await contacts.get(session, principal.tenant_id, body.contact_id)
+        if contact is None:
+            raise NotFound("No such contact.", error_id="contact_not_found", field="contact_id")
     return await add(
         session,
-        outbox,
+        notifier,
         member,
+        now=now,
         kind=body.kind,
         author=principal.subject,
         summary=body.summary,
@@ -122,20 +137,28 @@ async def write(
         noted_on=body.noted_on,
         call_id=body.call_id,
         contact_id=body.contact_id,
+        # a note written on a call's contact is about that call: one contact for the trends
+        trend_call_id=body.call_id or (contact.call_id if contact is not None else None),
     )
 
 
 async def record_call(
-    session: AsyncSession, outbox: Outbox, tenant_id: str, call: CallSnapshot, event_id: str
+    session: AsyncSession,
+    notifier: MembersNotifier,
+    tenant_id: str,
+    call: CallSnapshot,
+    event_id: str,
+    reasons: list[str],
+    *,
+    now: datetime,
 ) -> DossierEntry | None:
-    """A completed call with an identified member becomes a 'call' entry (once per call)."""
+    """A completed call with an identified member becomes a 'call' entry (once per call, whichever
+    event, completed or a late identification, brings it)."""
     if call.member_id is None or call.tenant_id != tenant_id:
         return None
     member = await members.get(session, tenant_id, call.member_id)
     if member is None:
         return None
-    from frontdoor_members.dossier import repository
-
     if await repository.exists_for(session, tenant_id, "call", call_id=call.call_id):
         return None
     at = call.completed_at or call.talk_ended_at or call.arrived_at
@@ -147,13 +170,14 @@ async def record_call(
         parts.append(f"{call.transfers} transfer(s)")
     return await add(
         session,
-        outbox,
+        notifier,
         member,
+        now=now,
         kind="call",
         author="routing",
         summary=", ".join(parts),
         channel="phone",
-        reason=call.contact_reason,
+        reason=known_reason(call.contact_reason, reasons),
         outcome=outcome,
         outcome_date=at.date() if outcome == "awaiting_confirmation" else None,
         call_id=call.call_id,
@@ -165,7 +189,15 @@ async def record_call(
 
 
 async def record_callback(
-    session: AsyncSession, outbox: Outbox, tenant_id: str, callback: CallbackSnapshot, event_id: str, *, reached: bool
+    session: AsyncSession,
+    notifier: MembersNotifier,
+    tenant_id: str,
+    callback: CallbackSnapshot,
+    event_id: str,
+    reasons: list[str],
+    *,
+    reached: bool,
+    now: datetime,
 ) -> DossierEntry | None:
     """A completed or expired callback becomes a 'callback' entry."""
     if callback.member_id is None or callback.tenant_id != tenant_id:
@@ -180,17 +212,25 @@ async def record_callback(
     )
     return await add(
         session,
-        outbox,
+        notifier,
         member,
+        now=now,
         kind="callback",
         author="callbacks",
         summary=summary,
         channel="phone",
-        reason=callback.reason,
+        reason=known_reason(callback.reason, reasons),
         outcome=None if reached else "unresolved",
         callback_id=callback.callback_id,
         call_id=callback.original_call_id,
         agent_id=callback.agent_id,
-        occurred_at=utcnow(),
         source_event_id=event_id,
     )
+
+
+async def entries(
+    session: AsyncSession, tenant_id: str, member_id: uuid.UUID, *, kind: str | None, offset: int, limit: int
+) -> tuple[Member, list[DossierEntry]]:
+    """The member (404 for no such member) and their entries, newest first."""
+    member = await members.require(session, tenant_id, member_id)
+    return member, await repository.entries(session, tenant_id, member.id, kind=kind, offset=offset, limit=limit)

@@ -6,9 +6,13 @@ schemes are implemented here (Luhn from stdnum, MOD11 by hand).
 
 from __future__ import annotations
 
+import re
+
 from stdnum import luhn
 
 from frontdoor_members.identity import IdentityError
+
+_KID = re.compile(r"[0-9]{1,24}[0-9-]")
 
 
 def _mod11_digit(body: str) -> str | None:
@@ -24,11 +28,10 @@ def _mod11_digit(body: str) -> str | None:
 
 def is_valid(kid: str) -> bool:
     """Whether `kid` has a valid MOD10 or MOD11 check digit."""
-    if not kid.isdigit() and not (kid[:-1].isdigit() and kid[-1] == "-"):
+    if not _KID.fullmatch(kid):  # ASCII digits only (str.isdigit would take any script's digits)
         return False
-    if not 2 <= len(kid) <= 25:
-        return False
-    return luhn.is_valid(kid) if kid.isdigit() and luhn.is_valid(kid) else _mod11_digit(kid[:-1]) == kid[-1]
+    digits = kid[-1] != "-"
+    return (digits and luhn.is_valid(kid)) or _mod11_digit(kid[:-1]) == kid[-1]
 
 
 def validate(kid: str) -> str:

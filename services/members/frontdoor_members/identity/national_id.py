@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Collection
 from dataclasses import dataclass
 from typing import Literal
 
@@ -14,11 +15,15 @@ from stdnum.no import fodselsnummer
 from frontdoor_members.identity import IdentityError
 
 Country = Literal["NO", "DK", "NL"]
+# the countries whose rules are known, by code (a stored or configured code becomes a Country here)
+COUNTRIES: dict[str, Country] = {"NO": "NO", "DK": "DK", "NL": "NL"}
 Kind = Literal["fodselsnummer", "d_number", "cpr", "bsn", "placeholder"]
 
 # Registries keep stand-in numbers ("juksenummer", e.g. 00100) for members whose real
-# number is unknown. They are accepted, flagged, and never match in verification.
-_PLACEHOLDER = re.compile(r"^\d{1,6}$|^0+$")
+# number is unknown. Each tenant lists its own; they are accepted, flagged, and never match
+# in verification. Any other short number is refused.
+DEFAULT_PLACEHOLDERS = ("00100",)
+_ASCII_DIGITS = re.compile(r"[0-9]+")
 
 
 @dataclass(frozen=True)
@@ -49,12 +54,14 @@ def _compact(raw: str) -> str:
     return re.sub(r"[\s.\-/]", "", raw.strip())
 
 
-def parse(raw: str, country: Country) -> NationalId:
-    """Validate `raw` by the country's rules; placeholders are accepted and flagged."""
+def parse(raw: str, country: Country, placeholders: Collection[str] = DEFAULT_PLACEHOLDERS) -> NationalId:
+    """Validate `raw` by the country's rules; the tenant's placeholders are accepted and flagged."""
     value = _compact(raw)
     if not value:
         raise IdentityError("the national ID is empty")
-    if _PLACEHOLDER.match(value):
+    if not _ASCII_DIGITS.fullmatch(value):
+        raise IdentityError("a national ID has the digits 0-9 only")
+    if value in placeholders:
         return NationalId(value, "placeholder")
     try:
         if country == "NO":

@@ -9,7 +9,7 @@ import phonenumbers
 from frontdoor_members.identity import IdentityError
 
 # Calls put through by the switchboard carry the extension they came from: 90595313-111.
-_TRANSFER_SUFFIX = re.compile(r"^(?P<number>.*\d)\s*-\s*\d{1,4}$")
+_TRANSFER_SUFFIX = re.compile(r"^(?P<number>.*[0-9])\s*-\s*[0-9]{1,4}$")
 _JUNK = re.compile(r"[\s().\-/]")
 
 
@@ -24,13 +24,17 @@ def normalise(raw: str, region: str, *, strict: bool = True) -> str:
         candidates.insert(0, suffixed.group("number"))
     for candidate in candidates:
         compact = _JUNK.sub("", candidate)
-        if not re.fullmatch(r"\+?\d{3,17}", compact):
+        if not re.fullmatch(r"\+?[0-9]{3,17}", compact):  # ASCII digits only
             continue
-        try:
-            number = phonenumbers.parse(compact, region)
-        except phonenumbers.NumberParseException:
-            continue
-        ok = phonenumbers.is_valid_number(number) if strict else phonenumbers.is_possible_number(number)
-        if ok:
-            return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+        # E.164 whose "+" was lost (an unencoded "+" in a query string arrives as a space):
+        # tried last, and only when it is a valid number, so a local number is never misread
+        options = [(compact, strict)] if compact.startswith("+") else [(compact, strict), ("+" + compact, True)]
+        for option, must_be_valid in options:
+            try:
+                number = phonenumbers.parse(option, region)
+            except phonenumbers.NumberParseException:
+                continue
+            ok = phonenumbers.is_valid_number(number) if must_be_valid else phonenumbers.is_possible_number(number)
+            if ok:
+                return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
     raise IdentityError("not a valid phone number")

@@ -5,23 +5,21 @@ from __future__ import annotations
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from frontdoor_common.errors import InvalidInput
+from frontdoor_common.notifier import snapshot
 from frontdoor_members.identity import IdentityError, names
 from frontdoor_members.identity import kid as kids
 from frontdoor_members.identity.phone import normalise
 from frontdoor_members.members import repository
 from frontdoor_members.members.models import Member, MemberPhone
-from frontdoor_members.members.schemas import Candidate, Candidates
+from frontdoor_members.members.schemas import CandidateList, CandidateView
 
 
-def candidate(member: Member, phone: MemberPhone | None = None) -> Candidate:
+def candidate(member: Member, phone: MemberPhone | None = None) -> CandidateView:
     """A lookup candidate (no personal data beyond the name)."""
-    return Candidate(
+    return snapshot(
+        CandidateView,
+        member,
         member_id=member.id,
-        member_number=member.member_number,
-        first_name=member.first_name,
-        last_name=member.last_name,
-        department_id=member.department_id,
-        status=member.status,
         matched_number=phone.e164 if phone else None,
         phone_kind=phone.kind if phone else None,
     )
@@ -35,16 +33,16 @@ def caller_number(raw: str, region: str, field: str = "phone") -> str:
         raise InvalidInput(f"{field}: {exc}.", error_id="invalid_phone", field=field) from None
 
 
-async def by_phone(session: AsyncSession, tenant_id: str, e164: str) -> Candidates:
+async def by_phone(session: AsyncSession, tenant_id: str, e164: str) -> CandidateList:
     """Every member registered with this number (a shared family number gives several)."""
     rows = await repository.candidates_by_phone(session, tenant_id, e164)
-    return Candidates(number=e164, candidates=[candidate(m, p) for m, p in rows])
+    return CandidateList(number=e164, candidates=[candidate(m, p) for m, p in rows])
 
 
-async def by_member_number(session: AsyncSession, tenant_id: str, member_number: str) -> Candidates:
+async def by_member_number(session: AsyncSession, tenant_id: str, member_number: str) -> CandidateList:
     """The member with this member number, if any."""
     member = await repository.by_number(session, tenant_id, member_number.strip())
-    return Candidates(candidates=[candidate(member)] if member else [])
+    return CandidateList(candidates=[candidate(member)] if member else [])
 
 
 def parse_kid(raw: str, field: str = "kid") -> str:
@@ -68,9 +66,9 @@ async def member_for_kid(session: AsyncSession, tenant_id: str, kid: str) -> Mem
     return None
 
 
-async def by_kid(session: AsyncSession, tenant_id: str, raw_kid: str, name: str) -> Candidates:
+async def by_kid(session: AsyncSession, tenant_id: str, raw_kid: str, name: str) -> CandidateList:
     """The member whose invoice has this KID, only if the name given matches theirs."""
     member = await member_for_kid(session, tenant_id, parse_kid(raw_kid))
     if member is None or not names.matches(name, member.first_name, member.last_name):
-        return Candidates(candidates=[])
-    return Candidates(candidates=[candidate(member)])
+        return CandidateList(candidates=[])
+    return CandidateList(candidates=[candidate(member)])

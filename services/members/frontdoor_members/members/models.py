@@ -9,7 +9,7 @@ from decimal import Decimal
 from sqlalchemy import JSON, Column, ForeignKey, Index, Numeric, Text, UniqueConstraint, Uuid
 from sqlmodel import Field
 
-from frontdoor_common.models import UTCDateTime, new_id, utcnow
+from frontdoor_common.models import UTCDateTime, new_id
 from frontdoor_members.models import MembersModel
 
 
@@ -21,7 +21,10 @@ class Member(MembersModel, table=True):
     """A member of a tenant's union; the national ID is stored encrypted only."""
 
     __tablename__ = "members"
-    __table_args__ = (UniqueConstraint("tenant_id", "member_number", name="uq_members_tenant_number"),)
+    __table_args__ = (
+        UniqueConstraint("tenant_id", "member_number", name="uq_members_tenant_number"),
+        Index("uq_members_tenant_national_id", "tenant_id", "national_id_digest", unique=True),
+    )
 
     id: uuid.UUID = Field(default_factory=new_id, primary_key=True)
     tenant_id: str = Field(max_length=64, index=True)
@@ -31,6 +34,8 @@ class Member(MembersModel, table=True):
     national_id_encrypted: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
     national_id_masked: str | None = Field(default=None, max_length=32)
     national_id_kind: str | None = Field(default=None, max_length=16)
+    # keyed digest of a real national ID (None for placeholders): one member per person and tenant
+    national_id_digest: str | None = Field(default=None, max_length=64)
     email: str | None = Field(default=None, max_length=320)
     address_line1: str | None = Field(default=None, max_length=200)
     address_line2: str | None = Field(default=None, max_length=200)
@@ -48,8 +53,8 @@ class Member(MembersModel, table=True):
     insurances: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     joined_on: date | None = None
     left_on: date | None = None
-    created_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime, nullable=False))
-    updated_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime, nullable=False))
+    created_at: datetime = Field(sa_column=Column(UTCDateTime, nullable=False))
+    updated_at: datetime = Field(sa_column=Column(UTCDateTime, nullable=False))
 
 
 class MemberPhone(MembersModel, table=True):
@@ -88,7 +93,7 @@ class Invoice(MembersModel, table=True):
     paid: bool = False
     paid_on: date | None = None
     description: str | None = Field(default=None, max_length=500)
-    created_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime, nullable=False))
+    created_at: datetime = Field(sa_column=Column(UTCDateTime, nullable=False))
 
 
 class PowerOfAttorney(MembersModel, table=True):
@@ -105,5 +110,5 @@ class PowerOfAttorney(MembersModel, table=True):
     scope: str = Field(default="case", max_length=32)
     granted_via_contact_id: uuid.UUID
     recorded_by: str = Field(max_length=200)
-    granted_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime, nullable=False))
+    granted_at: datetime = Field(sa_column=Column(UTCDateTime, nullable=False))
     revoked_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime, nullable=True))

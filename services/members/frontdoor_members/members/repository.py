@@ -5,9 +5,11 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, func
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col, select
 
+from frontdoor_common.errors import NotFound
 from frontdoor_members.members.models import Invoice, Member, MemberPhone, PowerOfAttorney
 
 
@@ -17,10 +19,26 @@ async def get(session: AsyncSession, tenant_id: str, member_id: uuid.UUID) -> Me
     return member if member is not None and member.tenant_id == tenant_id else None
 
 
+async def require(session: AsyncSession, tenant_id: str, member_id: uuid.UUID) -> Member:
+    """The tenant's member, or 404 (also for another tenant's member)."""
+    member = await get(session, tenant_id, member_id)
+    if member is None:
+        raise NotFound("No such member.", error_id="member_not_found")
+    return member
+
+
 async def by_number(session: AsyncSession, tenant_id: str, member_number: str) -> Member | None:
     """The member with this member number."""
     result = await session.scalars(
-        select(Member).where(Member.tenant_id == tenant_id, Member.member_number == member_number)
+        select(Member).where(col(Member.tenant_id) == tenant_id, col(Member.member_number) == member_number)
+    )
+    return result.first()
+
+
+async def by_national_id_digest(session: AsyncSession, tenant_id: str, digests: Sequence[str]) -> Member | None:
+    """The member whose national ID has one of these digests (one per data key)."""
+    result = await session.scalars(
+        select(Member).where(col(Member.tenant_id) == tenant_id, col(Member.national_id_digest).in_(list(digests)))
     )
     return result.first()
 
@@ -30,7 +48,7 @@ async def by_numbers(session: AsyncSession, tenant_id: str, numbers: Sequence[st
     if not numbers:
         return []
     result = await session.scalars(
-        select(Member).where(Member.tenant_id == tenant_id, Member.member_number.in_(list(numbers)))  # type: ignore[attr-defined]
+        select(Member).where(col(Member.tenant_id) == tenant_id, col(Member.member_number).in_(list(numbers)))
     )
     return list(result)
 
@@ -38,7 +56,7 @@ async def by_numbers(session: AsyncSession, tenant_id: str, numbers: Sequence[st
 async def phones(session: AsyncSession, member_id: uuid.UUID) -> list[MemberPhone]:
     """A member's numbers in their order."""
     result = await session.scalars(
-        select(MemberPhone).where(MemberPhone.member_id == member_id).order_by(MemberPhone.position)
+        select(MemberPhone).where(col(MemberPhone.member_id) == member_id).order_by(col(MemberPhone.position))
     )
     return list(result)
 
@@ -47,7 +65,7 @@ async def replace_phones(
     session: AsyncSession, tenant_id: str, member_id: uuid.UUID, numbers: list[tuple[str, str]]
 ) -> list[MemberPhone]:
     """Replace a member's numbers with (e164, kind) pairs; duplicates keep their first kind."""
-    await session.execute(delete(MemberPhone).where(MemberPhone.member_id == member_id))  # type: ignore[arg-type]
+    await session.execute(delete(MemberPhone).where(col(MemberPhone.member_id) == member_id))
     rows: list[MemberPhone] = []
     seen: set[str] = set()
     for position, (e164, kind) in enumerate(numbers):
@@ -64,16 +82,16 @@ async def candidates_by_phone(session: AsyncSession, tenant_id: str, e164: str) 
     """Members with this number (uses ix_member_phones_lookup)."""
     result = await session.execute(
         select(Member, MemberPhone)
-        .join(MemberPhone, MemberPhone.member_id == Member.id)  # type: ignore[arg-type]
-        .where(MemberPhone.tenant_id == tenant_id, MemberPhone.e164 == e164)
-        .order_by(Member.last_name, Member.first_name)
+        .join(MemberPhone, col(MemberPhone.member_id) == col(Member.id))
+        .where(col(MemberPhone.tenant_id) == tenant_id, col(MemberPhone.e164) == e164)
+        .order_by(col(Member.last_name), col(Member.first_name))
     )
     return [(m, p) for m, p in result.all()]
 
 
 async def invoice_by_kid(session: AsyncSession, tenant_id: str, kid: str) -> Invoice | None:
     """The invoice with this KID."""
-    result = await session.scalars(select(Invoice).where(Invoice.tenant_id == tenant_id, Invoice.kid == kid))
+    result = await session.scalars(select(Invoice).where(col(Invoice.tenant_id) == tenant_id, col(Invoice.kid) == kid))
     return result.first()
 
 
@@ -83,27 +101,34 @@ async def invoice(session: AsyncSession, tenant_id: str, invoice_id: uuid.UUID) 
     return found if found is not None and found.tenant_id == tenant_id else None
 
 
-async def invoices(session: AsyncSession, member_id: uuid.UUID) -> list[Invoice]:
+async def invoices(
+    session: AsyncSession, member_id: uuid.UUID, *, offset: int = 0, limit: int | None = None
+) -> list[Invoice]:
     """A member's invoices, newest due date first."""
-    result = await session.scalars(
-        select(Invoice).where(Invoice.member_id == member_id).order_by(Invoice.due_date.desc())  # type: ignore[attr-defined]
+    query = (
+        select(Invoice)
+        .where(col(Invoice.member_id) == member_id)
+        .order_by(col(Invoice.due_date).desc(), col(Invoice.created_at).desc())
+        .offset(offset)
     )
+    result = await session.scalars(query.limit(limit) if limit is not None else query)
     return list(result)
 
 
 async def count_invoices(session: AsyncSession, member_id: uuid.UUID) -> int:
     """How many invoices the member has had."""
-    return len(await invoices(session, member_id))
+    return int(await session.scalar(select(func.count()).where(col(Invoice.member_id) == member_id)) or 0)
 
 
 async def powers_of_attorney(
-    session: AsyncSession, member_id: uuid.UUID, *, active: bool = True
+    session: AsyncSession, member_id: uuid.UUID, *, active: bool = True, offset: int = 0, limit: int | None = None
 ) -> list[PowerOfAttorney]:
     """A member's recorded powers of attorney (active ones by default)."""
-    query = select(PowerOfAttorney).where(PowerOfAttorney.member_id == member_id)
+    query = select(PowerOfAttorney).where(col(PowerOfAttorney.member_id) == member_id)
     if active:
-        query = query.where(PowerOfAttorney.revoked_at.is_(None))  # type: ignore[union-attr]
-    result = await session.scalars(query.order_by(PowerOfAttorney.granted_at))
+        query = query.where(col(PowerOfAttorney.revoked_at).is_(None))
+    query = query.order_by(col(PowerOfAttorney.granted_at), col(PowerOfAttorney.id)).offset(offset)
+    result = await session.scalars(query.limit(limit) if limit is not None else query)
     return list(result)
 
 
@@ -115,8 +140,8 @@ async def power_of_attorney(session: AsyncSession, tenant_id: str, poa_id: uuid.
 
 async def with_national_id(session: AsyncSession, after: uuid.UUID | None, limit: int) -> list[Member]:
     """A page of members (every tenant) holding an encrypted national ID, by id."""
-    query = select(Member).where(Member.national_id_encrypted.is_not(None))  # type: ignore[union-attr]
+    query = select(Member).where(col(Member.national_id_encrypted).is_not(None))
     if after is not None:
-        query = query.where(Member.id > after)  # type: ignore[operator]
-    result = await session.scalars(query.order_by(Member.id).limit(limit))  # type: ignore[arg-type]
+        query = query.where(col(Member.id) > after)
+    result = await session.scalars(query.order_by(col(Member.id)).limit(limit))
     return list(result)

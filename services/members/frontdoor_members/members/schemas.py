@@ -1,19 +1,37 @@
-"""Member shapes: create, update, public (masked unless revealed), lookups, invoices, powers of attorney."""
+"""Member shapes: create, update, view (masked unless revealed), lookups, invoices, powers of attorney."""
 
 from __future__ import annotations
 
+import re
 import uuid
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Literal
+from typing import Annotated, ClassVar, Literal
 
-from pydantic import BaseModel, EmailStr, Field
+from pydantic import BaseModel, BeforeValidator, EmailStr, Field, StringConstraints
+
+from frontdoor_members.patch import PatchModel, Unchanged
 
 Status = Literal["applicant", "active", "student", "retired", "unemployed", "on_leave", "left", "transferred"]
 PhoneKind = Literal["mobile", "home", "work", "other"]
+# Digits are ASCII everywhere (a pattern's \d, like str.isdigit, takes any script's digits), and
+# member numbers are bounded so the KID made from one (number, 4-digit serial, check digit) fits 25.
+MEMBER_NUMBER_PATTERN = r"^[0-9]{1,20}$"
+MemberNumber = Annotated[str, StringConstraints(strip_whitespace=True, pattern=MEMBER_NUMBER_PATTERN)]
 
 
-class PhoneIn(BaseModel):
+def _ascii_amount(value: object) -> object:
+    if isinstance(value, str) and not re.fullmatch(r"[0-9]{1,10}(\.[0-9]{1,2})?", value.strip()):
+        raise ValueError("an amount has the digits 0-9 and at most two decimals, e.g. 545.00")
+    return value
+
+
+Amount = Annotated[Decimal, BeforeValidator(_ascii_amount), Field(gt=0, max_digits=12, decimal_places=2)]
+Insurance = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64)]
+NationalIdText = Annotated[str, StringConstraints(min_length=1, max_length=32)]
+
+
+class PhoneCreate(BaseModel):
     """A phone number in any local or international format."""
 
     number: str = Field(min_length=3, max_length=40)
@@ -25,7 +43,7 @@ class Address(BaseModel):
 
     line1: str = Field(min_length=1, max_length=200)
     line2: str | None = Field(default=None, max_length=200)
-    postal_code: str = Field(min_length=1, max_length=16)
+    postal_code: str = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9 -]{0,15}$", description="ASCII letters and digits")
     city: str = Field(min_length=1, max_length=100)
     country: str | None = Field(default=None, pattern=r"^[A-Z]{2}$")
 
@@ -43,49 +61,59 @@ class MemberBase(BaseModel):
     category: str = Field(default="ordinary", min_length=1, max_length=32)
     is_shop_steward: bool = False
     shop_steward_name: str | None = Field(default=None, max_length=200, description="the member's shop steward")
-    insurances: list[str] = Field(default_factory=list, max_length=50)
+    insurances: list[Insurance] = Field(default_factory=list, max_length=50)
 
 
 class MemberCreate(MemberBase):
     """POST /v1/members. Without department_id the department is chosen by workplace."""
 
-    member_number: str = Field(min_length=1, max_length=32, pattern=r"^\d+$")
+    member_number: MemberNumber
     national_id: str | None = Field(default=None, max_length=32, description="validated by the tenant's country")
-    phones: list[PhoneIn] = Field(default_factory=list, max_length=10)
+    phones: list[PhoneCreate] = Field(default_factory=list, max_length=10)
     address: Address | None = None
     returned_mail: bool = False
     joined_on: date | None = None
     joining: bool = Field(default=False, description="register as applicant, awaiting written confirmation")
 
 
-class MemberUpdate(BaseModel):
-    """PATCH /v1/members/{id}: only the fields given change. A new address clears returned mail."""
+class MemberUpdate(PatchModel):
+    """PATCH /v1/members/{id}: a field left out is unchanged; null clears email, employer, workplace,
+    shop_steward_name and address, and is refused for every other field. A new address clears
+    returned mail. Leaving, joining and moving department go through membership changes."""
 
-    first_name: str | None = Field(default=None, min_length=1, max_length=100)
-    last_name: str | None = Field(default=None, min_length=1, max_length=100)
+    null_hints: ClassVar[dict[str, str]] = {
+        "department_id": "moving department goes through membership changes (kind move_department)",
+        "status": "leaving and joining go through membership changes",
+        "insurances": "send [] to remove every insurance",
+        "phones": "send [] to remove every number",
+        "national_id": "a national ID can be replaced, not removed",
+    }
+
+    first_name: str = Unchanged(min_length=1, max_length=100)
+    last_name: str = Unchanged(min_length=1, max_length=100)
     email: EmailStr | None = None
     employer: str | None = Field(default=None, max_length=200)
     workplace: str | None = Field(default=None, max_length=200)
-    department_id: uuid.UUID | None = None
-    status: Status | None = None
-    category: str | None = Field(default=None, min_length=1, max_length=32)
-    is_shop_steward: bool | None = None
+    department_id: uuid.UUID = Unchanged(description="only the current one: moving goes through membership changes")
+    status: Status = Unchanged(description="not to or from applicant, left or transferred: use membership changes")
+    category: str = Unchanged(min_length=1, max_length=32)
+    is_shop_steward: bool = Unchanged()
     shop_steward_name: str | None = Field(default=None, max_length=200)
-    insurances: list[str] | None = Field(default=None, max_length=50)
-    national_id: str | None = Field(default=None, max_length=32)
-    phones: list[PhoneIn] | None = Field(default=None, max_length=10, description="replaces every number")
+    insurances: list[Insurance] = Unchanged(max_length=50)
+    national_id: NationalIdText = Unchanged()
+    phones: list[PhoneCreate] = Unchanged(max_length=10, description="replaces every number")
     address: Address | None = None
-    returned_mail: bool | None = None
+    returned_mail: bool = Unchanged()
 
 
-class PhonePublic(BaseModel):
+class PhoneView(BaseModel):
     """A registered number."""
 
     number: str
     kind: str
 
 
-class MemberPublic(MemberBase):
+class MemberView(MemberBase):
     """A member. national_id is masked and address withheld unless revealed to a verified contact."""
 
     id: uuid.UUID
@@ -95,7 +123,7 @@ class MemberPublic(MemberBase):
     national_id_revealed: bool
     national_id_kind: str | None
     placeholder_national_id: bool
-    phones: list[PhonePublic]
+    phones: list[PhoneView]
     address: Address | None
     address_on_file: bool
     address_revealed: bool
@@ -106,7 +134,7 @@ class MemberPublic(MemberBase):
     updated_at: datetime
 
 
-class Candidate(BaseModel):
+class CandidateView(BaseModel):
     """A member who may be the caller."""
 
     member_id: uuid.UUID
@@ -119,11 +147,11 @@ class Candidate(BaseModel):
     phone_kind: str | None = None
 
 
-class Candidates(BaseModel):
+class CandidateList(BaseModel):
     """Lookup answer: none, one, or several (a shared family number)."""
 
     number: str | None = None
-    candidates: list[Candidate]
+    candidates: list[CandidateView]
 
 
 class KidLookup(BaseModel):
@@ -137,7 +165,7 @@ class InvoiceCreate(BaseModel):
     """A dues invoice; without a KID one is made from the member number."""
 
     kid: str | None = Field(default=None, max_length=30)
-    amount: Decimal = Field(gt=0, max_digits=12, decimal_places=2)
+    amount: Amount
     currency: str = Field(default="NOK", pattern=r"^[A-Z]{3}$")
     due_date: date
     paid: bool = False
@@ -145,14 +173,15 @@ class InvoiceCreate(BaseModel):
     description: str | None = Field(default=None, max_length=500)
 
 
-class InvoiceUpdate(BaseModel):
-    """Mark an invoice paid or unpaid."""
+class InvoiceUpdate(PatchModel):
+    """Mark an invoice paid or unpaid: a field left out is unchanged; paid_on null clears the date
+    (marking it unpaid clears it too)."""
 
-    paid: bool
+    paid: bool = Unchanged()
     paid_on: date | None = None
 
 
-class InvoicePublic(BaseModel):
+class InvoiceView(BaseModel):
     """An invoice."""
 
     id: uuid.UUID
@@ -175,7 +204,7 @@ class PowerOfAttorneyCreate(BaseModel):
     grantee_phone: str | None = Field(default=None, max_length=40)
 
 
-class PowerOfAttorneyPublic(BaseModel):
+class PowerOfAttorneyView(BaseModel):
     """A recorded power of attorney."""
 
     id: uuid.UUID
@@ -189,7 +218,7 @@ class PowerOfAttorneyPublic(BaseModel):
     revoked_at: datetime | None
 
 
-class ReencryptResult(BaseModel):
+class ReencryptionView(BaseModel):
     """How many national IDs were re-encrypted with the newest key."""
 
     reencrypted: int

@@ -8,7 +8,7 @@ from datetime import date, datetime
 from sqlalchemy import Column, ForeignKey, Index, Uuid
 from sqlmodel import Field
 
-from frontdoor_common.models import UTCDateTime, new_id, utcnow
+from frontdoor_common.models import UTCDateTime, new_id
 from frontdoor_members.models import MembersModel
 
 
@@ -32,5 +32,5 @@ class MembershipChange(MembersModel, table=True):
     confirmation_channel: str | None = Field(default=None, max_length=16)
     note: str | None = Field(default=None, max_length=2000)
     requested_by: str = Field(max_length=200)
-    created_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime, nullable=False))
-    updated_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime, nullable=False))
+    created_at: datetime = Field(sa_column=Column(UTCDateTime, nullable=False))
+    updated_at: datetime = Field(sa_column=Column(UTCDateTime, nullable=False))

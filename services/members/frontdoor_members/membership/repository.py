@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import uuid
 
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col, select
 
 from frontdoor_members.membership.models import MembershipChange
 
@@ -16,12 +16,16 @@ async def get(session: AsyncSession, tenant_id: str, change_id: uuid.UUID) -> Me
     return found if found is not None and found.tenant_id == tenant_id else None
 
 
-async def of_member(session: AsyncSession, tenant_id: str, member_id: uuid.UUID) -> list[MembershipChange]:
+async def of_member(
+    session: AsyncSession, tenant_id: str, member_id: uuid.UUID, *, offset: int = 0, limit: int = 100
+) -> list[MembershipChange]:
     """A member's changes, newest first."""
     result = await session.scalars(
         select(MembershipChange)
-        .where(MembershipChange.tenant_id == tenant_id, MembershipChange.member_id == member_id)
-        .order_by(MembershipChange.created_at.desc())  # type: ignore[attr-defined]
+        .where(col(MembershipChange.tenant_id) == tenant_id, col(MembershipChange.member_id) == member_id)
+        .order_by(col(MembershipChange.created_at).desc())
+        .offset(offset)
+        .limit(limit)
     )
     return list(result)
 
@@ -30,10 +34,10 @@ async def pending(session: AsyncSession, tenant_id: str, member_id: uuid.UUID, k
     """The member's open change of this kind."""
     result = await session.scalars(
         select(MembershipChange).where(
-            MembershipChange.tenant_id == tenant_id,
-            MembershipChange.member_id == member_id,
-            MembershipChange.kind == kind,
-            MembershipChange.status == "awaiting_confirmation",
+            col(MembershipChange.tenant_id) == tenant_id,
+            col(MembershipChange.member_id) == member_id,
+            col(MembershipChange.kind) == kind,
+            col(MembershipChange.status) == "awaiting_confirmation",
         )
     )
     return result.first()

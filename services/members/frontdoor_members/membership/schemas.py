@@ -21,7 +21,7 @@ class MembershipChangeCreate(BaseModel):
     note: str | None = Field(default=None, max_length=2000)
 
 
-class MembershipChangeConfirm(BaseModel):
+class MembershipConfirmationCreate(BaseModel):
     """The member's written confirmation arrived."""
 
     confirmed_on: date | None = Field(default=None, description="default today")
@@ -29,7 +29,7 @@ class MembershipChangeConfirm(BaseModel):
     effective_on: date | None = None
 
 
-class MembershipChangePublic(BaseModel):
+class MembershipChangeView(BaseModel):
     """A membership change and where it stands."""
 
     id: uuid.UUID

@@ -7,21 +7,19 @@ the confirmation applies the change and is noted with its date too.
 from __future__ import annotations
 
 import uuid
-from datetime import date
+from datetime import date, datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from frontdoor_common.auth import Principal
-from frontdoor_common.bus.outbox import Outbox
 from frontdoor_common.errors import Conflict, InvalidInput, NotFound
-from frontdoor_common.models import utcnow
-from frontdoor_members import notifier
 from frontdoor_members.dossier import service as dossier
 from frontdoor_members.members import repository as members
 from frontdoor_members.members.models import Member
 from frontdoor_members.membership import repository
 from frontdoor_members.membership.models import MembershipChange
-from frontdoor_members.membership.schemas import MembershipChangeConfirm, MembershipChangeCreate
+from frontdoor_members.membership.schemas import MembershipChangeCreate, MembershipConfirmationCreate
+from frontdoor_members.notifier import MembersNotifier
 from frontdoor_members.tenants import service as tenants
 
 _WHAT = {
@@ -32,8 +30,18 @@ _WHAT = {
 }
 
 
+async def _reason(session: AsyncSession, tenant_id: str) -> str | None:
+    # only a reason from the tenant's own list is written (a tenant may have dropped this one)
+    return dossier.known_reason("join_leave_move", (await tenants.rules(session, tenant_id)).reasons)
+
+
 async def _open(
-    session: AsyncSession, principal: Principal, outbox: Outbox, member: Member, change: MembershipChange
+    session: AsyncSession,
+    principal: Principal,
+    notifier: MembersNotifier,
+    member: Member,
+    change: MembershipChange,
+    now: datetime,
 ) -> MembershipChange:
     if await repository.pending(session, member.tenant_id, member.id, change.kind) is not None:
         raise Conflict("A change of this kind already awaits confirmation.", error_id="change_pending", field="kind")
@@ -41,34 +49,45 @@ async def _open(
     await session.flush()
     await dossier.add(
         session,
-        outbox,
+        notifier,
         member,
+        now=now,
         kind="membership",
         author=principal.subject,
         summary=f"Awaiting the member's written confirmation of {_WHAT[change.kind]} (asked on {change.requested_on}).",
-        reason="join_leave_move",
+        reason=await _reason(session, member.tenant_id),
         outcome="awaiting_confirmation",
         outcome_date=change.requested_on,
     )
-    await notifier.membership_change(session, outbox, change)
+    await notifier.membership_change(session, change)
     return change
 
 
-async def request_join(session: AsyncSession, principal: Principal, outbox: Outbox, member: Member) -> MembershipChange:
+async def request_join(
+    session: AsyncSession, principal: Principal, notifier: MembersNotifier, member: Member, *, now: datetime
+) -> MembershipChange:
     """A new member registered as applicant: awaits the signed membership form."""
     change = MembershipChange(
         tenant_id=member.tenant_id,
         member_id=member.id,
         kind="join",
         to_department_id=member.department_id,
-        requested_on=utcnow().date(),
+        requested_on=now.date(),
         requested_by=principal.subject,
+        created_at=now,
+        updated_at=now,
     )
-    return await _open(session, principal, outbox, member, change)
+    return await _open(session, principal, notifier, member, change, now)
 
 
 async def request(
-    session: AsyncSession, principal: Principal, outbox: Outbox, member_id: uuid.UUID, body: MembershipChangeCreate
+    session: AsyncSession,
+    principal: Principal,
+    notifier: MembersNotifier,
+    member_id: uuid.UUID,
+    body: MembershipChangeCreate,
+    *,
+    now: datetime,
 ) -> MembershipChange:
     """Note a requested leave or move; it awaits written confirmation."""
     member = await members.get(session, principal.tenant_id, member_id)
@@ -79,7 +98,7 @@ async def request(
     if body.kind == "join":
         if member.status != "applicant":
             raise Conflict("The member has already joined.", error_id="already_member", field="kind")
-        return await request_join(session, principal, outbox, member)
+        return await request_join(session, principal, notifier, member, now=now)
     if body.kind == "move_department":
         if body.to_department_id is None:
             raise InvalidInput("to_department_id is required to move.", field="to_department_id")
@@ -95,12 +114,14 @@ async def request(
         from_department_id=member.department_id,
         to_department_id=body.to_department_id if body.kind == "move_department" else None,
         to_union=body.to_union if body.kind == "move_union" else None,
-        requested_on=utcnow().date(),
+        requested_on=now.date(),
         effective_on=body.effective_on,
         note=body.note,
         requested_by=principal.subject,
+        created_at=now,
+        updated_at=now,
     )
-    return await _open(session, principal, outbox, member, change)
+    return await _open(session, principal, notifier, member, change, now)
 
 
 def _apply(member: Member, change: MembershipChange, effective: date) -> list[str]:
@@ -118,47 +139,56 @@ def _apply(member: Member, change: MembershipChange, effective: date) -> list[st
 
 
 async def confirm(
-    session: AsyncSession, principal: Principal, outbox: Outbox, change_id: uuid.UUID, body: MembershipChangeConfirm
+    session: AsyncSession,
+    principal: Principal,
+    notifier: MembersNotifier,
+    change_id: uuid.UUID,
+    body: MembershipConfirmationCreate,
+    *,
+    now: datetime,
 ) -> MembershipChange:
     """The written confirmation arrived: apply the change, note it with the date."""
     change = await _require(session, principal.tenant_id, change_id)
     member = await members.get(session, principal.tenant_id, change.member_id)
     assert member is not None
-    confirmed_on = body.confirmed_on or utcnow().date()
+    confirmed_on = body.confirmed_on or now.date()
     if confirmed_on < change.requested_on:
         raise InvalidInput("confirmed_on is before the request.", field="confirmed_on")
     change.status = "confirmed"
     change.confirmed_on = confirmed_on
     change.confirmation_channel = body.channel
     change.effective_on = body.effective_on or change.effective_on or confirmed_on
-    change.updated_at = utcnow()
+    change.updated_at = now
     changed = _apply(member, change, change.effective_on)
-    member.updated_at = utcnow()
+    member.updated_at = now
     await session.flush()
     await dossier.add(
         session,
-        outbox,
+        notifier,
         member,
+        now=now,
         kind="membership",
         author=principal.subject,
         summary=(
             f"Written confirmation of {_WHAT[change.kind]} received by {body.channel} on {confirmed_on};"
             f" effective {change.effective_on}."
         ),
-        reason="join_leave_move",
+        reason=await _reason(session, member.tenant_id),
         outcome="resolved_first_line",
         noted_on=confirmed_on,
     )
-    await notifier.membership_change(session, outbox, change)
-    await notifier.member_updated(session, outbox, member, await members.phones(session, member.id), changed)
+    await notifier.membership_change(session, change)
+    await notifier.member_updated(session, member, await members.phones(session, member.id), changed)
     return change
 
 
-async def cancel(session: AsyncSession, principal: Principal, change_id: uuid.UUID) -> MembershipChange:
+async def cancel(
+    session: AsyncSession, principal: Principal, change_id: uuid.UUID, *, now: datetime
+) -> MembershipChange:
     """The member changed their mind (or never confirmed)."""
     change = await _require(session, principal.tenant_id, change_id)
     change.status = "cancelled"
-    change.updated_at = utcnow()
+    change.updated_at = now
     await session.flush()
     return change
 
@@ -170,3 +200,11 @@ async def _require(session: AsyncSession, tenant_id: str, change_id: uuid.UUID) 
     if change.status != "awaiting_confirmation":
         raise Conflict(f"The change is {change.status} already.", error_id="change_not_pending")
     return change
+
+
+async def of_member(
+    session: AsyncSession, tenant_id: str, member_id: uuid.UUID, *, offset: int, limit: int
+) -> list[MembershipChange]:
+    """The member's changes, newest first (404 for no such member)."""
+    member = await members.require(session, tenant_id, member_id)
+    return await repository.of_member(session, tenant_id, member.id, offset=offset, limit=limit)

@@ -1,7 +1,6 @@
 """Alembic environment of the members service."""
 
 from frontdoor_common.migrations import run_env
-from frontdoor_members.models import load_models, metadata
+from frontdoor_members.tables import metadata
 
-load_models()
 run_env(metadata, "members")

@@ -4,52 +4,50 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from frontdoor_common.service import RuntimeDep, SessionDep
-from frontdoor_members.deps import Reader, Writer, settings_of
-from frontdoor_members.tenants import repository, service
+from frontdoor_common.notifier import snapshot
+from frontdoor_common.service import SessionDep
+from frontdoor_members.context import ContextDep
+from frontdoor_members.deps import PageDep, Reader, Writer
+from frontdoor_members.tenants import service
 from frontdoor_members.tenants.schemas import (
     DepartmentCreate,
-    DepartmentPublic,
-    TenantSettingsPublic,
+    DepartmentView,
     TenantSettingsUpdate,
+    TenantSettingsView,
 )
 
 router = APIRouter(tags=["tenant"])
 
 
-def _public(rules: service.TenantRules) -> TenantSettingsPublic:
-    return TenantSettingsPublic(
-        tenant_id=rules.tenant_id,
-        country=rules.country,
-        phone_region=rules.phone_region,
-        reasons=rules.reasons,
-        configured=rules.configured,
-    )
+def _view(rules: service.TenantRules) -> TenantSettingsView:
+    return snapshot(TenantSettingsView, rules, placeholder_national_ids=list(rules.placeholders))
 
 
-@router.get("/v1/tenant/settings", response_model=TenantSettingsPublic, summary="The tenant's country and reasons")
-async def get_settings(session: SessionDep, runtime: RuntimeDep, principal: Reader) -> TenantSettingsPublic:
+@router.get("/v1/tenant/settings", response_model=TenantSettingsView, summary="The tenant's country and reasons")
+async def get_settings(session: SessionDep, ctx: ContextDep, principal: Reader) -> TenantSettingsView:
     """The effective settings of the caller's tenant."""
-    return _public(await service.rules(session, principal.tenant_id, settings_of(runtime).default_country))
+    return _view(await service.rules(session, principal.tenant_id, ctx.settings.default_country))
 
 
-@router.put("/v1/tenant/settings", response_model=TenantSettingsPublic, summary="Set country and reasons")
-async def put_settings(body: TenantSettingsUpdate, session: SessionDep, principal: Writer) -> TenantSettingsPublic:
-    """Set the tenant's country rules and contact reasons."""
-    return _public(await service.configure(session, principal.tenant_id, body))
+@router.put("/v1/tenant/settings", response_model=TenantSettingsView, summary="Set country and reasons")
+async def put_settings(
+    body: TenantSettingsUpdate, session: SessionDep, ctx: ContextDep, principal: Writer
+) -> TenantSettingsView:
+    """Set the tenant's country rules and contact reasons (announced as members.tenant.reasons_changed)."""
+    return _view(await service.configure(session, ctx.notifier, principal.tenant_id, body, now=ctx.clock.now()))
 
 
-@router.post("/v1/departments", response_model=DepartmentPublic, status_code=201, summary="Add a department")
-async def create_department(body: DepartmentCreate, session: SessionDep, principal: Writer) -> DepartmentPublic:
+@router.post("/v1/departments", response_model=DepartmentView, status_code=201, summary="Add a department")
+async def create_department(
+    body: DepartmentCreate, session: SessionDep, ctx: ContextDep, principal: Writer
+) -> DepartmentView:
     """Add a department with the workplaces that belong to it."""
-    department = await service.create_department(session, principal.tenant_id, body)
-    return DepartmentPublic.model_validate(department, from_attributes=True)
+    department = await service.create_department(session, principal.tenant_id, body, now=ctx.clock.now())
+    return DepartmentView.model_validate(department, from_attributes=True)
 
 
-@router.get("/v1/departments", response_model=list[DepartmentPublic], summary="The tenant's departments")
-async def list_departments(session: SessionDep, principal: Reader) -> list[DepartmentPublic]:
-    """Every department of the tenant."""
-    return [
-        DepartmentPublic.model_validate(d, from_attributes=True)
-        for d in await repository.departments(session, principal.tenant_id)
-    ]
+@router.get("/v1/departments", response_model=list[DepartmentView], summary="The tenant's departments")
+async def list_departments(session: SessionDep, principal: Reader, page: PageDep) -> list[DepartmentView]:
+    """The tenant's departments, by code."""
+    rows = await service.departments(session, principal.tenant_id, offset=page.offset, limit=page.limit)
+    return [DepartmentView.model_validate(d, from_attributes=True) for d in rows]

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import uuid
 
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col, select
 
 from frontdoor_members.tenants.models import Department, TenantSettings
 
@@ -23,13 +23,18 @@ async def department(session: AsyncSession, tenant_id: str, department_id: uuid.
 
 async def department_by_code(session: AsyncSession, tenant_id: str, code: str) -> Department | None:
     """A department by its code."""
-    result = await session.scalars(select(Department).where(Department.tenant_id == tenant_id, Department.code == code))
+    result = await session.scalars(
+        select(Department).where(col(Department.tenant_id) == tenant_id, col(Department.code) == code)
+    )
     return result.first()
 
 
-async def departments(session: AsyncSession, tenant_id: str) -> list[Department]:
-    """Every department of the tenant, by code."""
-    result = await session.scalars(
-        select(Department).where(Department.tenant_id == tenant_id).order_by(Department.code)
+async def departments(
+    session: AsyncSession, tenant_id: str, *, offset: int = 0, limit: int | None = None
+) -> list[Department]:
+    """The tenant's departments, by code (every one unless paged)."""
+    query = (
+        select(Department).where(col(Department.tenant_id) == tenant_id).order_by(col(Department.code)).offset(offset)
     )
+    result = await session.scalars(query.limit(limit) if limit is not None else query)
     return list(result)

@@ -4,25 +4,17 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, StringConstraints
+
+from frontdoor_common.events.members import DEFAULT_REASONS
+from frontdoor_members.tenants.models import DEFAULT_PLACEHOLDERS
 
 Country = Literal["NO", "DK", "NL"]
-
-# The reasons members call, from the union texts, used until a tenant sets its own list.
-DEFAULT_REASONS = [
-    "dues_invoice",
-    "member_data_change",
-    "join_leave_move",
-    "insurance",
-    "trouble",
-    "law_agreements",
-    "courses",
-    "unemployment_benefit",
-    "media",
-    "other",
-]
+# a code, not a sentence: what other services store and validate against
+ReasonCode = Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^[a-z0-9][a-z0-9_.-]{0,99}$")]
+PlaceholderId = Annotated[str, StringConstraints(pattern=r"^[0-9]{1,11}$")]
 
 
 class TenantSettingsBase(BaseModel):
@@ -30,14 +22,19 @@ class TenantSettingsBase(BaseModel):
 
     country: Country = "NO"
     phone_region: str | None = Field(default=None, pattern=r"^[A-Z]{2}$", description="default: the country")
-    reasons: list[str] = Field(default_factory=lambda: list(DEFAULT_REASONS), min_length=1, max_length=200)
+    reasons: list[ReasonCode] = Field(default_factory=lambda: list(DEFAULT_REASONS), min_length=1, max_length=200)
+    placeholder_national_ids: list[PlaceholderId] = Field(
+        default_factory=lambda: list(DEFAULT_PLACEHOLDERS),
+        max_length=20,
+        description="stand-in national IDs the registry uses for unknown numbers; any other short number is refused",
+    )
 
 
 class TenantSettingsUpdate(TenantSettingsBase):
     """PUT body."""
 
 
-class TenantSettingsPublic(TenantSettingsBase):
+class TenantSettingsView(TenantSettingsBase):
     """The effective settings (defaults when the tenant has none stored)."""
 
     tenant_id: str
@@ -58,7 +55,7 @@ class DepartmentCreate(DepartmentBase):
     """POST body."""
 
 
-class DepartmentPublic(DepartmentBase):
+class DepartmentView(DepartmentBase):
     """A department as returned."""
 
     id: uuid.UUID

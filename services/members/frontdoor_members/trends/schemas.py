@@ -8,7 +8,7 @@ from datetime import date
 from pydantic import BaseModel
 
 
-class ReasonCount(BaseModel):
+class ReasonCountView(BaseModel):
     """Contacts for one reason in one ISO week and department."""
 
     week: str  # ISO week, e.g. 2026-W47
@@ -17,7 +17,7 @@ class ReasonCount(BaseModel):
     count: int
 
 
-class RisingReason(BaseModel):
+class RisingReasonView(BaseModel):
     """A reason whose latest week is above its average over the earlier weeks."""
 
     reason: str
@@ -27,12 +27,12 @@ class RisingReason(BaseModel):
     increase: float
 
 
-class ReasonTrends(BaseModel):
+class ReasonTrendsView(BaseModel):
     """Counts per reason per ISO week and department, and the reasons rising fastest."""
 
     weeks: list[str]
     since: date
     until: date
-    rows: list[ReasonCount]
+    rows: list[ReasonCountView]
     totals: dict[str, dict[str, int]]  # reason -> week -> count (every department)
-    rising: list[RisingReason]
+    rising: list[RisingReasonView]

@@ -17,7 +17,7 @@ import sys
 import time
 from typing import Any
 
-from frontdoor_routing.core.model import Offer, OverflowStep, QueueRules, RouterConfig
+from frontdoor_routing.core.model import Offer, OverflowStep, QueueRules, RouterConfig, Strategy
 from frontdoor_routing.core.reference import NaiveRouter
 from frontdoor_routing.core.router import Router
 
@@ -31,7 +31,7 @@ def build(router: Any, *, agents: int, queues: int, waiting: int, seed: int) -> 
     """Load a router: queues with overflow, busy agents in 1-3 queues, calls waiting."""
     rng = random.Random(seed)
     queue_ids = [f"q{i}" for i in range(queues)]
-    strategies = ["longest_idle", "longest_idle", "proficiency", "round_robin", "fewest_calls"]
+    strategies: list[Strategy] = ["longest_idle", "longest_idle", "proficiency", "round_robin", "fewest_calls"]
     for i, q in enumerate(queue_ids):
         overflow = (OverflowStep(60.0, (queue_ids[(i + 1) % queues],)),) if i % 3 == 0 else ()
         router.set_queue(QueueRules(q, strategy=strategies[i % len(strategies)], priority=i % 2, overflow=overflow))

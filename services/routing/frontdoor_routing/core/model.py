@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 Id = Hashable
+WithdrawReason = Literal["rejected", "timeout", "cancelled"]
 Strategy = Literal["longest_idle", "proficiency", "round_robin", "fewest_calls"]
 STRATEGIES: tuple[Strategy, ...] = ("longest_idle", "proficiency", "round_robin", "fewest_calls")
 
@@ -53,7 +54,7 @@ class Withdrawn:
     offer_id: int
     call_id: Id
     agent_id: Id
-    reason: Literal["rejected", "timeout", "cancelled"]
+    reason: WithdrawReason
 
 
 @dataclass(frozen=True, slots=True)

@@ -19,6 +19,7 @@ from frontdoor_routing.core.model import (
     QueueRules,
     RouterConfig,
     Withdrawn,
+    WithdrawReason,
     WrapUpEnded,
 )
 
@@ -102,6 +103,7 @@ class NaiveRouter:
         preferred_agent: Id | None = None,
         preference_window: float | None = None,
         entered_at: float | None = None,
+        offer_to: Id | None = None,
     ) -> list[Decision]:
         rules = self.queues[queue_id]
         seq = next(self._seq)
@@ -114,6 +116,11 @@ class NaiveRouter:
             self._timer(entered + step.after_seconds, "overflow", call, i)
         if rules.max_wait is not None:
             self._timer(entered + rules.max_wait, "max_wait", call, 0)
+        if offer_to is not None:
+            colleague = self.agents.get(offer_to)
+            if colleague is not None and colleague.can_take:
+                return [self._offer(call, colleague, queue_id, now)]
+            return self._ready(call, now)
         if preferred_agent is not None and preferred_agent in self.agents:
             window = self.config.preference_window if preference_window is None else preference_window
             call.preferred_agent, call.preferred_until = preferred_agent, now + window
@@ -232,11 +239,11 @@ class NaiveRouter:
         self._timer(expires, "offer_timeout", offer_id, 0)
         return Offer(offer_id, call.call_id, agent.agent_id, via, expires)
 
-    def _withdraw(self, offer_id: int, reason: str, now: float) -> list[Decision]:
+    def _withdraw(self, offer_id: int, reason: WithdrawReason, now: float) -> list[Decision]:
         call, agent, _q = self.offers.pop(offer_id)
         call.offer_id = None
         agent.status = "idle"
-        out: list[Decision] = [Withdrawn(offer_id, call.call_id, agent.agent_id, reason)]  # type: ignore[arg-type]
+        out: list[Decision] = [Withdrawn(offer_id, call.call_id, agent.agent_id, reason)]
         if reason == "rejected":
             call.rejected.add(agent.agent_id)
         elif reason == "timeout":

@@ -18,6 +18,10 @@ Rules (the naive reference router in the tests implements the same rules by scan
   waiting for them as preferred agent first, else the smallest order key over their queues.
 - An agent never gets a call they rejected. An offer that times out makes the agent
   not-responding (no more offers until `set_agent` says available again).
+- A call transferred to a named colleague (`enqueue(..., offer_to=agent)`) is offered to
+  that colleague only, at once, whatever their queues, if they can take a call now. If
+  they cannot, or reject the offer, or let it time out, the call waits in its queue like
+  any other, at the place its arrival gives it (it is never offered to them again).
 
 Invariant that makes the indexes sufficient: no idle agent ever has an eligible waiting
 call. Every event restores it by looking only where that event can make a difference.
@@ -42,6 +46,7 @@ from frontdoor_routing.core.model import (
     QueueRules,
     RouterConfig,
     Withdrawn,
+    WithdrawReason,
     WrapUpEnded,
 )
 
@@ -207,8 +212,11 @@ class Router:
         preferred_agent: Id | None = None,
         preference_window: float | None = None,
         entered_at: float | None = None,
+        offer_to: Id | None = None,
     ) -> list[Decision]:
-        """A call enters a queue (arrival, transfer, callback task); returns offers it causes."""
+        """A call enters a queue (arrival, transfer, callback task); returns offers it causes.
+
+        `offer_to`: a colleague the call was transferred to, offered it first (see the rules)."""
         if call_id in self._calls:
             raise ValueError(f"call {call_id!r} is already in the core")
         queue = self._queues[queue_id]
@@ -223,6 +231,11 @@ class Router:
             self._timer(entered + step.after_seconds, "overflow", call, step_index)
         if queue.rules.max_wait is not None:
             self._timer(entered + queue.rules.max_wait, "max_wait", call, 0)
+        if offer_to is not None:
+            colleague = self._agents.get(offer_to)
+            if colleague is not None and colleague.can_take:
+                return [self._offer(call, colleague, queue_id, now)]
+            return self._call_ready(call, now)
         if preferred_agent is not None and preferred_agent in self._agents:
             window = self.config.preference_window if preference_window is None else preference_window
             call.preferred_agent = preferred_agent
@@ -290,6 +303,18 @@ class Router:
         agent.idle_since = now
         # Someone who went away or into a meeting during the call gets no new one.
         return [WrapUpEnded(agent_id, call_id), *(self._agent_freed(agent, now) if agent.can_take else [])]
+
+    def restore_offer(self, call_id: Id, agent_id: Id, via_queue: Id, expires_at: float, now: float) -> Offer | None:
+        """Hold again an offer decided before (rebuilding after a failed change); None if it cannot stand."""
+        call = self._calls.get(call_id)
+        agent = self._agents.get(agent_id)
+        if call is None or agent is None or call.offer_id is not None or agent.offer_id is not None:
+            return None
+        if agent.status != "idle" or agent_id in call.rejected:
+            return None
+        if via_queue not in self._queues:
+            via_queue = call.queue_id
+        return self._offer(call, agent, via_queue, now, expires_at)
 
     def occupy(self, agent_id: Id, call_id: Id) -> None:
         """Mark an agent busy with a call decided outside the core (restart recovery)."""
@@ -462,12 +487,12 @@ class Router:
                 queue.idle.discard(key)
         agent.keys.clear()
 
-    def _offer(self, call: _Call, agent: _Agent, via_queue: Id, now: float) -> Offer:
+    def _offer(self, call: _Call, agent: _Agent, via_queue: Id, now: float, expires_at: float | None = None) -> Offer:
         if agent.keys:
             self._idle_remove(agent)
         self._unlist(call)
         offer_id = next(self._offer_seq)
-        expires = now + self._queues[call.queue_id].rules.offer_timeout
+        expires = now + self._queues[call.queue_id].rules.offer_timeout if expires_at is None else expires_at
         self._offers[offer_id] = _Offer(offer_id, call, agent, via_queue, expires)
         call.offer_id = offer_id
         agent.offer_id = offer_id
@@ -476,13 +501,13 @@ class Router:
         self._timer(expires, "offer_timeout", offer_id, 0)
         return Offer(offer_id, call.call_id, agent.agent_id, via_queue, expires)
 
-    def _withdraw(self, offer: _Offer, reason: str, now: float) -> list[Decision]:
+    def _withdraw(self, offer: _Offer, reason: WithdrawReason, now: float) -> list[Decision]:
         self._offers.pop(offer.offer_id, None)
         call, agent = offer.call, offer.agent
         call.offer_id = None
         agent.offer_id = None
         agent.status = "idle"
-        decisions: list[Decision] = [Withdrawn(offer.offer_id, call.call_id, agent.agent_id, reason)]  # type: ignore[arg-type]
+        decisions: list[Decision] = [Withdrawn(offer.offer_id, call.call_id, agent.agent_id, reason)]
         if reason == "rejected":
             call.rejected.add(agent.agent_id)
         elif reason == "timeout":

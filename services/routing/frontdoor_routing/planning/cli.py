@@ -11,7 +11,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from frontdoor_routing.planning.erlang import erlang_a, erlang_c
-from frontdoor_routing.planning.schemas import AgentIn, ProfileIn, QueueIn
+from frontdoor_routing.planning.schemas import Profile, ProfileAgent, ProfileQueue
 from frontdoor_routing.planning.simulator import Kpis, SimulationResult, mmc_scenario, simulate
 from frontdoor_routing.planning.staffing import StaffingRow, staffing
 
@@ -66,17 +66,17 @@ def _load_json(path: str) -> Any:
     return json.loads(Path(path).read_text(encoding="utf-8"))
 
 
-def build_profile(args: argparse.Namespace) -> ProfileIn:
+def build_profile(args: argparse.Namespace) -> Profile:
     """The profile from --profile, or from the options; --agents / --shifts override the profile's agents."""
     if args.profile:
         raw = _load_json(args.profile)
         if isinstance(raw, list):  # a bare list of calls per half hour
             raw = {"queues": [{"calls_per_interval": raw}]}
-        profile = ProfileIn.model_validate(raw)
+        profile = Profile.model_validate(raw)
     else:
         if not args.calls_per_half_hour:
             raise SystemExit("give --profile FILE.json or --calls-per-half-hour N [N ...]")
-        queue = QueueIn.model_validate(
+        queue = ProfileQueue.model_validate(
             {
                 "id": "q",
                 "calls_per_interval": args.calls_per_half_hour,
@@ -89,12 +89,12 @@ def build_profile(args: argparse.Namespace) -> ProfileIn:
                 "callback_threshold_seconds": args.callback_threshold,
             }
         )
-        profile = ProfileIn(start=args.start, queues=[queue], answer_delay_seconds=args.answer_delay)
+        profile = Profile(start=args.start, queues=[queue], answer_delay_seconds=args.answer_delay)
     if args.shifts:
         raw_agents = _load_json(args.shifts)
         if isinstance(raw_agents, dict):
             raw_agents = raw_agents.get("agents", [])
-        profile.agents = [AgentIn.model_validate(a) for a in raw_agents]
+        profile.agents = [ProfileAgent.model_validate(a) for a in raw_agents]
     elif args.agents is not None:
         profile.agents = args.agents
     problems = profile.problems()

@@ -5,7 +5,7 @@ service rate is mu = 1/aht), `agents` n, mean patience (seconds, exponential; th
 1/patience), and the service-level target `target` (seconds). Offered traffic a = lam*aht
 Erlangs.
 
-Service level follows the KPI definition of `frontdoor_routing.kpis`: calls answered within
+Service level follows the KPI definition of `frontdoor_routing.stats.kpis`: calls answered within
 the target / calls answered. Without abandonment (Erlang C) every call is answered, so this
 is the textbook P(wait <= target). With abandonment (Erlang A) `service_level_incl_abandoned`
 is the KPI variant: answered within target / (answered + abandoned after the target).

@@ -1,6 +1,6 @@
 """What a simulation reports: raw tallies that add up, and the KPIs computed from them.
 
-Definitions as in `frontdoor_routing.kpis` (service level over answered calls, and the
+Definitions as in `frontdoor_routing.stats.kpis` (service level over answered calls, and the
 variant counting abandoned-after-target calls; ASA from the original arrival; AHT = talk +
 wrap-up), plus P(wait), abandonment rate, max wait, occupancy and staffed agents.
 """
@@ -69,7 +69,7 @@ class Tally:
 
 @dataclass(slots=True)
 class Kpis:
-    """KPIs of one period (definitions as in `frontdoor_routing.kpis`, unrounded)."""
+    """KPIs of one period (definitions as in `frontdoor_routing.stats.kpis`, unrounded)."""
 
     offered: int = 0
     answered: int = 0

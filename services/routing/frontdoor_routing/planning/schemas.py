@@ -11,10 +11,23 @@ from typing import Annotated, Literal
 from pydantic import AliasChoices, BaseModel, ConfigDict, Field
 
 from frontdoor_routing.core.model import OverflowStep, Strategy
-from frontdoor_routing.planning.simulator import AgentSpec, QueueSpec, Scenario, uniform_agents
+from frontdoor_routing.planning.simulator import AgentSpec, QueueSpec, Scenario, simulate, uniform_agents
 
-TimeOfDay = float | str
+# Limits on a profile: they bound the work of checking and simulating it (a REST request
+# must stay short; see the staffing endpoints for the limits on the simulated calls).
+MAX_QUEUES = 20
+MAX_INTERVALS = 96
+MAX_DURATION_SECONDS = 2 * 86_400
+MAX_OVERFLOW_STEPS = 5
+MAX_AGENTS = 500
+MAX_PERIODS = 20  # shifts, or meetings, of one agent
+MAX_ID = 64
+DAY = 86_400.0
+
+TimeOfDay = Annotated[float, Field(ge=-DAY, le=3 * DAY)] | Annotated[str, Field(max_length=8)]
 Count = Annotated[float, Field(ge=0, le=1_000_000)]
+Seconds = Annotated[float, Field(ge=0, le=DAY)]
+Name = Annotated[str, Field(min_length=1, max_length=MAX_ID)]
 STRICT = ConfigDict(extra="forbid", allow_inf_nan=False)
 
 
@@ -29,58 +42,66 @@ def clock_seconds(value: str) -> float:
     return float(h * 3600 + m * 60 + s)
 
 
-class OverflowIn(BaseModel):
+class ProfileOverflow(BaseModel):
     """After `after_seconds` in the queue, the agents of `queues` may take the call too."""
 
     model_config = STRICT
 
-    after_seconds: float = Field(ge=0)
-    queues: list[str] = Field(min_length=1)
+    after_seconds: float = Field(ge=0, le=DAY)
+    queues: list[Name] = Field(min_length=1, max_length=MAX_QUEUES)
 
 
-class QueueIn(BaseModel):
+class ProfileQueue(BaseModel):
     """One queue's load and rules."""
 
     model_config = STRICT
 
-    id: str = "q"
+    id: Name = "q"
     calls_per_interval: list[Count] = Field(
-        min_length=1, validation_alias=AliasChoices("calls_per_interval", "calls_per_half_hour", "calls")
+        min_length=1,
+        max_length=MAX_INTERVALS,
+        validation_alias=AliasChoices("calls_per_interval", "calls_per_half_hour", "calls"),
     )
     aht_seconds: float = Field(180.0, gt=0, le=86_400)
     handle: Literal["exponential", "lognormal"] = "exponential"
     handle_cv: float = Field(1.0, gt=0, le=10)
-    patience_seconds: float | None = Field(None, gt=0)
-    target_seconds: float = Field(20.0, ge=0)
-    wrapup_seconds: float = Field(0.0, ge=0)
-    overflow: list[OverflowIn] = []
+    patience_seconds: float | None = Field(None, ge=1, le=DAY)
+    target_seconds: Seconds = 20.0
+    wrapup_seconds: Seconds = 0.0
+    overflow: list[ProfileOverflow] = Field(default=[], max_length=MAX_OVERFLOW_STEPS)
     strategy: Strategy = "longest_idle"
-    priority: int = 0
-    callback_threshold_seconds: float | None = Field(None, ge=0)
-    callback_delay_seconds: float = Field(900.0, ge=0)
+    priority: int = Field(0, ge=0, le=10)
+    callback_threshold_seconds: float | None = Field(None, ge=0, le=DAY)
+    callback_delay_seconds: Seconds = 900.0
 
 
-class AgentIn(BaseModel):
+class ProfileAgent(BaseModel):
     """One agent; `queues` as {queue: proficiency 1-5} or a list (proficiency 3); none: every queue."""
 
     model_config = STRICT
 
-    id: str
-    queues: dict[str, int] | list[str] | None = None
-    shifts: list[tuple[TimeOfDay, TimeOfDay]] = []
-    meetings: list[tuple[TimeOfDay, TimeOfDay]] = []
+    id: Name
+    queues: (
+        Annotated[dict[Name, int], Field(max_length=MAX_QUEUES)]
+        | Annotated[list[Name], Field(max_length=MAX_QUEUES)]
+        | None
+    ) = None
+    shifts: list[tuple[TimeOfDay, TimeOfDay]] = Field(default=[], max_length=MAX_PERIODS)
+    meetings: list[tuple[TimeOfDay, TimeOfDay]] = Field(default=[], max_length=MAX_PERIODS)
 
 
-class ProfileIn(BaseModel):
+class Profile(BaseModel):
     """A day to simulate."""
 
     model_config = STRICT
 
-    start: str = "08:00"
-    interval_seconds: float = Field(1800.0, gt=0, le=86_400)
+    start: str = Field("08:00", max_length=8)
+    interval_seconds: float = Field(1800.0, ge=1, le=DAY)
     answer_delay_seconds: float = Field(0.0, ge=0, le=600)
-    queues: list[QueueIn] = Field(min_length=1)
-    agents: int | list[AgentIn] = 10
+    queues: list[ProfileQueue] = Field(min_length=1, max_length=MAX_QUEUES)
+    agents: Annotated[int, Field(ge=0, le=MAX_AGENTS)] | Annotated[list[ProfileAgent], Field(max_length=MAX_AGENTS)] = (
+        10
+    )
 
     def problems(self) -> list[tuple[str, str]]:
         """Rules across fields, as (field, message): empty when the profile is sound."""
@@ -89,9 +110,12 @@ class ProfileIn(BaseModel):
             start = clock_seconds(self.start)
         except ValueError as exc:
             return [("start", str(exc))]
-        ids = [q.id for q in self.queues]
-        if len(set(ids)) != len(ids):
+        ids = {q.id for q in self.queues}  # a set: membership checks below stay linear
+        if len(ids) != len(self.queues):
             out.append(("queues", "queue ids must be unique"))
+        longest = max(len(q.calls_per_interval) for q in self.queues)
+        if longest * self.interval_seconds > MAX_DURATION_SECONDS:
+            out.append(("interval_seconds", f"the profile may span at most {MAX_DURATION_SECONDS // 3600} hours"))
         for i, q in enumerate(self.queues):
             if q.wrapup_seconds >= q.aht_seconds:
                 out.append((f"queues.{i}.wrapup_seconds", "wrap-up must be shorter than the handle time"))
@@ -181,3 +205,10 @@ def _memberships(queues: dict[str, int] | list[str] | None, ids: list[str]) -> d
     if isinstance(queues, list):
         return dict.fromkeys(queues, 3)
     return dict(queues)
+
+
+def simulate_profile(profile: dict[str, object], seed: int, replications: int) -> dict[str, object]:
+    """Simulate a checked profile (JSON form) and return the results JSON-ready (runs in a worker process)."""
+    checked = Profile.model_validate(profile)
+    result: dict[str, object] = simulate(checked.to_scenario(), seed, replications).as_dict()
+    return result

@@ -7,7 +7,7 @@ decides who gets which call, exactly as in production. One event heap holds the
 simulator's events; before each one, the core's own next deadline (overflow steps, offer
 timeouts, wrap-up ends) is fired if it comes first. Nothing sleeps: time is a float.
 
-KPIs use the definitions of `frontdoor_routing.kpis` (a call counts in the interval it
+KPIs use the definitions of `frontdoor_routing.stats.kpis` (a call counts in the interval it
 arrived in; wait = answer time - original arrival), plus P(wait) (the call was not offered
 at once), abandonment rate, max wait (of any offered call, answered or not) and occupancy
 (talk + wrap-up time / time agents were available or busy).
@@ -307,7 +307,7 @@ class _Run:
         self.agent_on[agent_id] = on
         # Off duty, the agent keeps no memberships: the core would otherwise offer them the
         # next call when they finish the current one (finish() frees without checking `available`).
-        memberships: Mapping[Hashable, int] = agent.queues if on else {}  # type: ignore[assignment]
+        memberships: dict[Hashable, int] = {q: p for q, p in agent.queues.items()} if on else {}
         self.apply(self.router.set_agent(agent_id, memberships, on, now), now)
 
     # -- the loop

@@ -139,3 +139,47 @@ def test_an_agent_who_went_away_during_a_call_gets_no_new_call_when_it_ends() ->
     assert r.position("c2") == 1 and r.offer_of("c2") is None
     [offer2] = r.set_agent("a", {"q": 3}, True, now=5)
     assert offer2.call_id == "c2"
+
+
+def test_a_call_transferred_to_a_colleague_is_offered_to_them_even_outside_their_queues() -> None:
+    r = _router(QueueRules("q"), QueueRules("other"))
+    r.set_agent("idle-member", {"q": 3}, True, now=0)
+    r.set_agent("colleague", {"other": 3}, True, now=5)
+    [offer] = r.enqueue("c1", "q", now=10, arrived_at=1, offer_to="colleague")
+    assert offer.agent_id == "colleague" and offer.queue_id == "q" and offer.expires_at == 25
+
+
+def test_a_colleague_who_rejects_a_transferred_call_sends_it_back_to_its_place_in_the_queue() -> None:
+    r = _router(QueueRules("q"))
+    r.set_agent("member", {"q": 3}, False, now=0)
+    r.set_agent("colleague", {}, True, now=0)
+    r.enqueue("early", "q", now=1)
+    r.enqueue("late", "q", now=5)
+    [offer] = r.enqueue("moved", "q", now=10, arrived_at=3, offer_to="colleague")
+    [withdrawn] = r.reject(offer.offer_id, now=12)
+    assert isinstance(withdrawn, Withdrawn) and withdrawn.reason == "rejected"
+    assert r.position("moved") == 2  # between the call that arrived before it and the one after
+    [again] = r.set_agent("colleague", {"q": 3}, True, now=13)
+    assert again.call_id == "early"  # never offered to the colleague who said no
+
+
+def test_a_transferred_call_whose_colleague_lets_the_offer_time_out_waits_in_its_queue() -> None:
+    r = _router(QueueRules("q", offer_timeout=15))
+    r.set_agent("colleague", {}, True, now=0)
+    [offer] = r.enqueue("moved", "q", now=10, offer_to="colleague")
+    [withdrawn] = r.advance(offer.expires_at)
+    assert isinstance(withdrawn, Withdrawn) and withdrawn.reason == "timeout"
+    assert r.position("moved") == 1
+    [taken] = r.set_agent("member", {"q": 3}, True, now=30)
+    assert taken.call_id == "moved" and taken.agent_id == "member"
+
+
+def test_a_call_transferred_to_a_busy_colleague_goes_to_the_queue_at_once() -> None:
+    r = _router(QueueRules("q"))
+    r.set_agent("colleague", {"q": 3}, True, now=0)
+    r.enqueue("theirs", "q", now=1)  # the colleague is offered this one: busy for the transfer
+    r.set_agent("member", {"q": 3}, True, now=2)
+    [offer] = r.enqueue("moved", "q", now=10, offer_to="colleague")
+    assert offer.agent_id == "member"
+    assert r.enqueue("unknown", "q", now=11, offer_to="nobody") == []
+    assert r.position("unknown") == 1

@@ -104,7 +104,13 @@ def test_the_core_decides_exactly_like_the_naive_reference_router(scenario: dict
             call = f"c{n}"
             calls.append(call)
             preferred = AGENTS[y % len(AGENTS)] if x % 4 == 0 else None
-            kw = {"priority": x % 3, "preferred_agent": preferred, "arrived_at": now - (y % 30)}
+            colleague = AGENTS[(x + y) % len(AGENTS)] if x % 4 == 1 else None  # a transfer to them
+            kw = {
+                "priority": x % 3,
+                "preferred_agent": preferred,
+                "offer_to": colleague,
+                "arrived_at": now - (y % 30),
+            }
             got = core.enqueue(call, QUEUES[x % 3], now, **kw)
             want = naive.enqueue(call, QUEUES[x % 3], now, **kw)
         elif action in ("accept", "reject", "timeout") and offers:

@@ -11,7 +11,7 @@ from frontdoor_common.auth import TokenVerifier, mint_token
 from frontdoor_common.errors import install_error_handlers
 from frontdoor_common.settings import ServiceSettings
 from frontdoor_common.testing import auth, running_app
-from frontdoor_routing.planning.endpoints import router
+from frontdoor_routing.planning.endpoints import Budgets, budgets, router
 
 TENANT = "7e3a1c52-0000-4000-8000-0000000000aa"
 
@@ -21,6 +21,7 @@ def _app() -> FastAPI:
     install_error_handlers(app)
     app.include_router(router)
     app.state.runtime = types.SimpleNamespace(verifier=TokenVerifier(ServiceSettings()))
+    app.dependency_overrides[budgets] = lambda: Budgets()  # the default budgets, no routing context
     return app
 
 

@@ -19,7 +19,6 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from frontdoor_routing import kpis
 from frontdoor_routing.core.model import OverflowStep
 from frontdoor_routing.planning.erlang import erlang_a, erlang_c
 from frontdoor_routing.planning.simulator import (
@@ -30,11 +29,13 @@ from frontdoor_routing.planning.simulator import (
     mmc_scenario,
     simulate,
 )
+from frontdoor_routing.stats import kpis
 
 LAM = 100 / 1800
 AHT = 180.0
 
 
+@pytest.mark.slow  # a long simulated day against Erlang C
 def test_an_m_m_c_queue_matches_erlang_c_on_the_worked_example() -> None:
     result = simulate(mmc_scenario(100, AHT, 14, 48), seed=1, replications=100)
     theory = erlang_c(LAM, AHT, 14, 20)

@@ -46,13 +46,17 @@ class HttpGateway:
         if self.receipt_url:
             payload["status_callback"] = self.receipt_url
         try:
-            response = await self._client.post(self.url, json=payload)
+            # a resend after a crash carries the same key (and reference): the provider can drop it
+            response = await self._client.post(
+                self.url, json=payload, headers={"Idempotency-Key": str(message.reference)}
+            )
         except httpx.HTTPError as exc:
-            raise GatewayError(f"{type(exc).__name__}: {exc}") from exc
+            raise GatewayError(f"gateway unreachable: {type(exc).__name__}") from exc
         if response.status_code >= 500 or response.status_code in _RETRYABLE:
             raise GatewayError(f"provider answered {response.status_code}")
         if response.status_code >= 400:
-            raise RejectedByGateway(f"provider refused the message: {response.status_code} {response.text[:200]}")
+            # the answer's text is not kept: providers echo numbers and texts back
+            raise RejectedByGateway(f"provider refused the message: {response.status_code}")
         try:
             body = response.json()
         except ValueError:

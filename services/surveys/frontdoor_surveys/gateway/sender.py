@@ -1,4 +1,4 @@
-"""The SMS sender: a background task moving due rows of the SMS outbox to the gateway.
+"""The SMS sender: a background worker moving due rows of the SMS outbox to the gateway.
 
 A row is claimed in a short transaction (status 'sending' until `claimed_until`), sent
 outside any transaction (a slow gateway never holds a database lock), and the result is
@@ -15,56 +15,49 @@ import contextlib
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import and_, func, or_, select, update
+from sqlmodel import col
 
+from frontdoor_common.clock import Clock
+from frontdoor_common.db import Database
 from frontdoor_common.logging import get_logger
-from frontdoor_common.service import Runtime
-from frontdoor_surveys.clock import now
-from frontdoor_surveys.gateway.base import GatewayError, OutgoingMessage, RejectedByGateway, SmsGateway
+from frontdoor_common.workers import TaskWorker
+from frontdoor_surveys.gateway.base import GatewayError, OutgoingMessage, RejectedByGateway
+from frontdoor_surveys.gateway.directory import GatewayDirectory
 from frontdoor_surveys.gateway.models import OutgoingSms
 from frontdoor_surveys.policy import rules
 from frontdoor_surveys.policy.service import load_policy
 from frontdoor_surveys.settings import Settings
-from frontdoor_surveys.surveys import service as surveys
+from frontdoor_surveys.surveys.service import SurveyService
 
 log = get_logger(__name__)
 
 _UNSENT = ("pending", "sending")
 
 
-class SmsSender:
+class SmsSender(TaskWorker):
     """Sends due SMS; `wake()` after a commit that queued some, else it polls."""
 
-    def __init__(self, runtime: Runtime, gateway: SmsGateway) -> None:
-        self.runtime = runtime
-        self.gateway = gateway
-        settings = runtime.settings
-        assert isinstance(settings, Settings)
+    name = "sms_sender"
+
+    def __init__(
+        self, *, db: Database, settings: Settings, clock: Clock, directory: GatewayDirectory, surveys: SurveyService
+    ) -> None:
+        super().__init__()
+        self.db = db
         self.settings = settings
+        self.clock = clock
+        self.directory = directory  # the platform's gateway, or a tenant's own (gateway.directory)
+        self.surveys = surveys
         self._wake = asyncio.Event()
-        self._task: asyncio.Task[None] | None = None
         self.sent_total = 0
         self.failures_total = 0
-        self.healthy = True
 
     def wake(self) -> None:
         """Look for due messages now."""
         self._wake.set()
 
-    async def start(self) -> None:
-        """Start the background loop."""
-        self._task = asyncio.create_task(self._loop(), name="sms-sender")
-
-    async def stop(self) -> None:
-        """Stop the loop and close the gateway."""
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError, Exception):
-                await self._task
-            self._task = None
-        with contextlib.suppress(Exception):
-            await self.gateway.close()
-
-    async def _loop(self) -> None:
+    async def run(self) -> None:
+        """Send what is due whenever woken, and every `sms_send_interval_s`."""
         while True:
             try:
                 with contextlib.suppress(TimeoutError):
@@ -75,27 +68,32 @@ class SmsSender:
             except asyncio.CancelledError:
                 raise
             except Exception as exc:  # the database hiccupped: keep going
-                self.healthy = False
-                log.warning("sms sender error", error=str(exc), error_type=type(exc).__name__)
+                # the type only: a message could quote a row (numbers, texts)
+                log.warning("sms sender error", error_type=type(exc).__name__)
                 await asyncio.sleep(0.5)
 
     async def send_due(self) -> int:
         """Send one batch of due messages; returns how many were claimed."""
         claimed = await self._claim()
+        if not claimed:
+            return 0
+        async with self.db.transaction() as session:
+            gateways = await self.directory.resolve(session, {r.tenant_id for r in claimed})
         failed_numbers: set[str] = set()
         for row in claimed:
             if row.to_number in failed_numbers:
                 await self._release(row)  # keep the number's order: wait behind its failed message
                 continue
+            route = gateways[row.tenant_id]
             message = OutgoingMessage(
                 reference=row.id,
                 tenant_id=row.tenant_id,
                 to=row.to_number,
-                sender=self.settings.sms_sender_id,
+                sender=route.sender_id,
                 body=row.body,
             )
             try:
-                receipt = await self.gateway.send(message)
+                receipt = await route.gateway.send(message)
             except RejectedByGateway as exc:
                 await self._record_rejected(row, str(exc))
             except (GatewayError, OSError, TimeoutError) as exc:
@@ -106,18 +104,18 @@ class SmsSender:
         return len(claimed)
 
     async def _claim(self) -> list[OutgoingSms]:
-        current = now(self.runtime)
+        current = self.clock.now()
         due = or_(
-            and_(OutgoingSms.status == "pending", OutgoingSms.next_attempt_at <= current),  # type: ignore[arg-type]
-            and_(OutgoingSms.status == "sending", OutgoingSms.claimed_until < current),  # type: ignore[arg-type,operator]
+            and_(col(OutgoingSms.status) == "pending", col(OutgoingSms.next_attempt_at) <= current),
+            and_(col(OutgoingSms.status) == "sending", col(OutgoingSms.claimed_until) < current),
         )
-        async with self.runtime.db.transaction() as session:
+        async with self.db.transaction() as session:
             rows = (
                 (
                     await session.execute(
                         select(OutgoingSms)
                         .where(due)
-                        .order_by(OutgoingSms.created_at, OutgoingSms.id)  # type: ignore[arg-type]
+                        .order_by(col(OutgoingSms.created_at), col(OutgoingSms.id))
                         .limit(self.settings.sms_batch_size)
                     )
                 )
@@ -127,19 +125,17 @@ class SmsSender:
             if not rows:
                 return []
             numbers = {r.to_number for r in rows}
-            first_unsent = dict(
-                (
+            first_unsent: dict[str, datetime | str] = {
+                number: first
+                for number, first in (
                     await session.execute(
-                        select(OutgoingSms.to_number, func.min(OutgoingSms.created_at))
-                        .where(
-                            OutgoingSms.to_number.in_(numbers),  # type: ignore[attr-defined]
-                            OutgoingSms.status.in_(_UNSENT),  # type: ignore[attr-defined]
-                        )
-                        .group_by(OutgoingSms.to_number)
+                        select(col(OutgoingSms.to_number), func.min(col(OutgoingSms.created_at)))
+                        .where(col(OutgoingSms.to_number).in_(numbers), col(OutgoingSms.status).in_(_UNSENT))
+                        .group_by(col(OutgoingSms.to_number))
                     )
                 ).all()
-            )
-            claimed = []
+            }
+            claimed: list[OutgoingSms] = []
             until = current + timedelta(seconds=self.settings.sms_claim_timeout_s)
             policies: dict[str, rules.Policy] = {}
             for row in rows:
@@ -153,7 +149,7 @@ class SmsSender:
                         # retried into the night (the gateway was down): the survey waits for the morning again
                         await session.execute(
                             update(OutgoingSms)
-                            .where(OutgoingSms.id == row.id, OutgoingSms.status == "pending")  # type: ignore[arg-type]
+                            .where(col(OutgoingSms.id) == row.id, col(OutgoingSms.status) == "pending")
                             .values(next_attempt_at=morning)
                         )
                         continue
@@ -165,9 +161,9 @@ class SmsSender:
                 result = await session.execute(
                     update(OutgoingSms)
                     .where(
-                        OutgoingSms.id == row.id,  # type: ignore[arg-type]
-                        OutgoingSms.status == row.status,  # type: ignore[arg-type]
-                        OutgoingSms.attempts == row.attempts,  # type: ignore[arg-type]
+                        col(OutgoingSms.id) == row.id,
+                        col(OutgoingSms.status) == row.status,
+                        col(OutgoingSms.attempts) == row.attempts,
                     )
                     .values(status="sending", claimed_until=until)
                 )
@@ -176,19 +172,19 @@ class SmsSender:
             return claimed
 
     async def _release(self, row: OutgoingSms) -> None:
-        async with self.runtime.db.transaction() as session:
+        async with self.db.transaction() as session:
             await session.execute(
                 update(OutgoingSms)
-                .where(OutgoingSms.id == row.id)  # type: ignore[arg-type]
-                .values(status="pending", claimed_until=None, next_attempt_at=now(self.runtime))
+                .where(col(OutgoingSms.id) == row.id)
+                .values(status="pending", claimed_until=None, next_attempt_at=self.clock.now())
             )
 
     async def _record_sent(self, row: OutgoingSms, provider_message_id: str) -> None:
-        current = now(self.runtime)
-        async with self.runtime.db.transaction() as session:
+        current = self.clock.now()
+        async with self.db.transaction() as session:
             await session.execute(
                 update(OutgoingSms)
-                .where(OutgoingSms.id == row.id)  # type: ignore[arg-type]
+                .where(col(OutgoingSms.id) == row.id)
                 .values(
                     status="sent",
                     sent_at=current,
@@ -199,21 +195,20 @@ class SmsSender:
                 )
             )
             if row.kind == "first" and row.survey_id is not None:
-                await surveys.mark_sent(session, self.runtime, row.survey_id, current)
+                await self.surveys.mark_sent(session, row.survey_id, current)
         self.sent_total += 1
-        self.healthy = True
 
     async def _record_failure(self, row: OutgoingSms, error: str) -> None:
-        current = now(self.runtime)
+        current = self.clock.now()
         attempts = row.attempts + 1
         delay = min(
             self.settings.sms_retry_backoff_s * (2 ** (attempts - 1)),
             self.settings.sms_retry_backoff_max_s,
         )
-        async with self.runtime.db.transaction() as session:
+        async with self.db.transaction() as session:
             await session.execute(
                 update(OutgoingSms)
-                .where(OutgoingSms.id == row.id)  # type: ignore[arg-type]
+                .where(col(OutgoingSms.id) == row.id)
                 .values(
                     status="pending",
                     attempts=attempts,
@@ -223,21 +218,20 @@ class SmsSender:
                 )
             )
         self.failures_total += 1
-        self.healthy = False
         log.warning(
             "sms gateway failed; will retry", sms_id=str(row.id), attempts=attempts, retry_in_s=delay, error=error
         )
 
     async def _record_rejected(self, row: OutgoingSms, error: str) -> None:
-        current = now(self.runtime)
-        async with self.runtime.db.transaction() as session:
+        current = self.clock.now()
+        async with self.db.transaction() as session:
             await session.execute(
                 update(OutgoingSms)
-                .where(OutgoingSms.id == row.id)  # type: ignore[arg-type]
+                .where(col(OutgoingSms.id) == row.id)
                 .values(status="failed", attempts=row.attempts + 1, claimed_until=None, last_error=error[:500])
             )
             if row.kind == "first" and row.survey_id is not None:
-                await surveys.mark_failed(session, row.survey_id, current)
+                await self.surveys.mark_failed(session, row.survey_id, current)
         log.warning("sms refused by the gateway", sms_id=str(row.id), error=error)
 
 

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import time
+
+from frontdoor_common.clock import Clock, SystemClock
 
 
 def sign(secret: str, timestamp: int | str, body: bytes) -> str:
@@ -18,11 +19,12 @@ def signed_headers(
     body: bytes,
     *,
     timestamp: int | None = None,
+    clock: Clock | None = None,
     signature_header: str = "X-Frontdoor-Signature",
     timestamp_header: str = "X-Frontdoor-Timestamp",
 ) -> dict[str, str]:
-    """Headers a provider (or a test) sends with a signed webhook."""
-    ts = int(time.time()) if timestamp is None else timestamp
+    """Headers a provider (or a test) sends with a signed webhook, made at `timestamp` (default: `clock`'s now)."""
+    ts = int((clock or SystemClock()).time()) if timestamp is None else timestamp
     return {
         signature_header: sign(secret, ts, body),
         timestamp_header: str(ts),
@@ -37,16 +39,16 @@ def verify(
     body: bytes,
     *,
     tolerance_s: int,
-    now: float | None = None,
+    now: float,
 ) -> bool:
-    """Whether the signature is the secret's for this body and the timestamp is fresh (no replays)."""
+    """Whether the signature is the secret's for this body and the timestamp is fresh at `now` (epoch
+    seconds): no replays."""
     if not signature or not timestamp:
         return False
     try:
         ts = int(timestamp)
     except ValueError:
         return False
-    current = time.time() if now is None else now
-    if abs(current - ts) > tolerance_s:
+    if abs(now - ts) > tolerance_s:
         return False
     return hmac.compare_digest(sign(secret, ts, body), signature.strip())

@@ -8,6 +8,15 @@ from zoneinfo import ZoneInfo
 
 Period = Literal["day", "week", "month"]
 
+# Days a range may name: wide enough for any contact, narrow enough that no zone shift overflows.
+FIRST_DAY = date(1970, 1, 1)
+LAST_DAY = date(2999, 12, 31)
+
+
+def day_in_range(value: date | None) -> bool:
+    """Whether a day given by a caller is within [FIRST_DAY, LAST_DAY] (None: not given)."""
+    return value is None or FIRST_DAY <= value <= LAST_DAY
+
 
 def range_bounds(first: date, last: date, time_zone: str) -> tuple[datetime, datetime]:
     """[start of `first`, start of the day after `last`) in the zone, as UTC instants."""

@@ -27,7 +27,7 @@ class Row(Figures):
     period_start: str
 
 
-class SatisfactionReport(BaseModel):
+class SatisfactionView(BaseModel):
     """The index over a range of days, in total and by period (and group)."""
 
     model_config = ConfigDict(populate_by_name=True)

@@ -7,6 +7,7 @@ from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
 
 from frontdoor_surveys.index import calc
 from frontdoor_surveys.index.periods import Period, range_bounds
@@ -29,17 +30,17 @@ async def satisfaction(
     rows = (
         await session.execute(
             select(
-                Survey.contact_completed_at,
-                Survey.status,
-                Survey.answers,
-                Survey.queue_id,
-                Survey.team_id,
-                Survey.agent_id,
+                col(Survey.contact_completed_at),
+                col(Survey.status),
+                col(Survey.answers),
+                col(Survey.queue_id),
+                col(Survey.team_id),
+                col(Survey.agent_id),
             ).where(
-                Survey.tenant_id == tenant_id,
-                Survey.sent_at.is_not(None),  # type: ignore[union-attr]
-                Survey.contact_completed_at >= start,  # type: ignore[operator]
-                Survey.contact_completed_at < end,  # type: ignore[operator]
+                col(Survey.tenant_id) == tenant_id,
+                col(Survey.sent_at).is_not(None),
+                col(Survey.contact_completed_at) >= start,
+                col(Survey.contact_completed_at) < end,
             )
         )
     ).all()

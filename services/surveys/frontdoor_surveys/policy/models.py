@@ -8,7 +8,7 @@ from datetime import datetime
 from sqlalchemy import UniqueConstraint
 from sqlmodel import Field
 
-from frontdoor_common.models import UTCDateTime, new_id, utcnow
+from frontdoor_common.models import UTCDateTime, new_id
 from frontdoor_surveys.models import SurveysModel
 
 
@@ -33,7 +33,7 @@ class SurveyPolicyRow(SurveysModel, table=True):
     default_language: str = Field(default="en", max_length=5)
     expiry_hours: float = 24.0
     target: float = 85.0
-    updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    updated_at: datetime = Field(sa_type=UTCDateTime)
 
 
 class SurveyQuestionRow(SurveysModel, table=True):

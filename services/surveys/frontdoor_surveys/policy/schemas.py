@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import phonenumbers
@@ -64,7 +65,7 @@ class PolicyFields(BaseModel):
         return value
 
 
-class PolicyIn(PolicyFields):
+class PolicyUpdate(PolicyFields):
     """A new policy; `questions` (four per language) replaces the languages it names."""
 
     questions: dict[str, list[str]] | None = None
@@ -80,8 +81,36 @@ class PolicyIn(PolicyFields):
         return value
 
 
-class PolicyPublic(PolicyFields):
+class PolicyView(PolicyFields):
     """The tenant's policy and its questions in every language."""
 
     tenant_id: str
     questions: dict[str, list[str]]
+
+
+def patch_schema() -> dict[str, Any]:
+    """The JSON Schema of a PATCH body: every field optional and not nullable, questions per
+    language nullable (null: back to the default questions)."""
+    schema = PolicyFields.model_json_schema()
+    schema["title"] = "PolicyPatch"
+    schema.pop("required", None)
+    schema["additionalProperties"] = False
+    for prop in schema["properties"].values():
+        prop.pop("default", None)
+        prop["description"] = (prop.get("description", "") + " (absent: unchanged; not nullable)").strip()
+    schema["properties"]["questions"] = {
+        "type": "object",
+        "description": "language -> four questions, or null to go back to the default questions (absent: unchanged)",
+        "additionalProperties": {
+            "anyOf": [
+                {
+                    "type": "array",
+                    "items": {"type": "string", "minLength": 1, "maxLength": 320},
+                    "minItems": 4,
+                    "maxItems": 4,
+                },
+                {"type": "null"},
+            ]
+        },
+    }
+    return schema

@@ -3,22 +3,29 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Literal
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from frontdoor_common.bus.consumer import EventRouter
 from frontdoor_common.bus.events import Envelope
 from frontdoor_common.events.callbacks import CallbackCompleted
-from frontdoor_common.events.routing import CallCompleted, CallSnapshot
-from frontdoor_common.service import Runtime
+from frontdoor_common.events.routing import CallCompleted, CallIdentified, CallSnapshot
 from frontdoor_surveys.policy.rules import Contact
-from frontdoor_surveys.surveys.service import ContactFinished, consider_contact
+from frontdoor_surveys.surveys.contacts import ContactFinished
+from frontdoor_surveys.surveys.service import SurveyService
+
+
+def contact_key(call: CallSnapshot) -> str:
+    """The contact a call belongs to: a callback task's call is the callback's contact."""
+    return f"callback:{call.callback_id}" if call.callback_id else f"call:{call.call_id}"
 
 
 def finished_call(call: CallSnapshot, event_time: datetime) -> ContactFinished:
     """What the policy needs of routing's completed call."""
     # A callback task's call and the callback's own completion are one contact: same key.
-    source, source_id = ("callback", call.callback_id) if call.callback_id else ("call", call.call_id)
+    source: Literal["call", "callback"] = "callback" if call.callback_id else "call"
+    source_id = call.callback_id or call.call_id
     return ContactFinished(
         tenant_id=call.tenant_id,
         source=source,
@@ -30,7 +37,7 @@ def finished_call(call: CallSnapshot, event_time: datetime) -> ContactFinished:
         team_id=call.agent_team_id,
         completed_at=call.completed_at or event_time,
         contact=Contact(
-            source=source,  # type: ignore[arg-type]
+            source=source,
             number=call.caller_number,
             member_id=call.member_id,
             answered=call.answered_at is not None,
@@ -41,21 +48,31 @@ def finished_call(call: CallSnapshot, event_time: datetime) -> ContactFinished:
     )
 
 
-def build_router(runtime: Runtime) -> EventRouter:
+def build_router(surveys: SurveyService) -> EventRouter:
     """Handlers for the events that can start a survey (the consumer commits once per event)."""
     router = EventRouter()
 
     @router.on(CallCompleted.name)
     async def on_call_completed(session: AsyncSession, envelope: Envelope) -> None:
         call = CallCompleted.parse(envelope).call
-        await consider_contact(session, runtime, finished_call(call, envelope.time))
+        await surveys.consider_contact(session, finished_call(call, envelope.time))
+
+    @router.on(CallIdentified.name)
+    async def on_call_identified(session: AsyncSession, envelope: Envelope) -> None:
+        # The member was found after the call started (members was slow or down); either order
+        # with routing.call.completed works, and a redelivery changes nothing.
+        call = CallIdentified.parse(envelope).call
+        if call.member_id is None:
+            return
+        await surveys.contact_identified(
+            session, tenant_id=call.tenant_id, source_key=contact_key(call), member_id=call.member_id
+        )
 
     @router.on(CallbackCompleted.name)
     async def on_callback_completed(session: AsyncSession, envelope: Envelope) -> None:
         callback = CallbackCompleted.parse(envelope).callback
-        await consider_contact(
+        await surveys.consider_contact(
             session,
-            runtime,
             ContactFinished(
                 tenant_id=callback.tenant_id,
                 source="callback",

@@ -12,7 +12,7 @@ from frontdoor_common.auth import Principal, require
 from frontdoor_common.service import SessionDep
 from frontdoor_surveys.policy.service import load_policy
 from frontdoor_surveys.surveys import queries
-from frontdoor_surveys.surveys.schemas import CommentPage, CommentPublic, SurveyPage, SurveyPublic
+from frontdoor_surveys.surveys.schemas import CommentPage, CommentView, SurveyPage, SurveyView
 
 router = APIRouter(prefix="/v1/surveys", tags=["surveys"])
 
@@ -36,8 +36,9 @@ def survey_filter(
 
 
 Filter = Annotated[queries.SurveyFilter, Depends(survey_filter)]
-Limit = Annotated[int, Query(ge=1, le=500)]
-Offset = Annotated[int, Query(ge=0)]
+MAX_OFFSET = 1_000_000
+Limit = Annotated[int, Query(ge=1, le=500, description="page size, 1-500")]
+Offset = Annotated[int, Query(ge=0, le=MAX_OFFSET, description=f"items to skip, 0-{MAX_OFFSET}")]
 
 
 @router.get("", response_model=SurveyPage, summary="Surveys, newest first (status=skipped lists skipped contacts)")
@@ -47,7 +48,7 @@ async def list_surveys(
     """List the tenant's surveys with filters."""
     policy = await load_policy(session, principal.tenant_id)
     rows, total = await queries.page(session, principal.tenant_id, f, policy.time_zone, limit=limit, offset=offset)
-    return SurveyPage(items=[SurveyPublic.of(s) for s in rows], total=total, limit=limit, offset=offset)
+    return SurveyPage(items=[SurveyView.of(s) for s in rows], total=total, limit=limit, offset=offset)
 
 
 @router.get("/comments", response_model=CommentPage, summary="Members' free-text comments")
@@ -60,24 +61,11 @@ async def list_comments(
     rows, total = await queries.page(
         session, principal.tenant_id, with_comment, policy.time_zone, limit=limit, offset=offset
     )
-    items = [
-        CommentPublic(
-            survey_id=s.id,
-            comment=s.comment or "",
-            commented_at=s.commented_at,
-            score=s.score,
-            language=s.language,
-            queue_id=s.queue_id,
-            agent_id=s.agent_id,
-            team_id=s.team_id,
-            contact_completed_at=s.contact_completed_at,
-        )
-        for s in rows
-    ]
+    items = [CommentView.of(s) for s in rows]
     return CommentPage(items=items, total=total, limit=limit, offset=offset)
 
 
-@router.get("/{survey_id}", response_model=SurveyPublic, summary="One survey (404 if it is another tenant's)")
-async def get_survey(survey_id: uuid.UUID, session: SessionDep, principal: Reader) -> SurveyPublic:
+@router.get("/{survey_id}", response_model=SurveyView, summary="One survey (404 if it is another tenant's)")
+async def get_survey(survey_id: uuid.UUID, session: SessionDep, principal: Reader) -> SurveyView:
     """One survey."""
-    return SurveyPublic.of(await queries.get(session, principal.tenant_id, survey_id))
+    return SurveyView.of(await queries.get(session, principal.tenant_id, survey_id))

@@ -9,9 +9,10 @@ from typing import Any
 
 from sqlalchemy import Select, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
 
 from frontdoor_common.errors import InvalidInput, NotFound
-from frontdoor_surveys.index.periods import range_bounds
+from frontdoor_surveys.index.periods import FIRST_DAY, LAST_DAY, day_in_range, range_bounds
 from frontdoor_surveys.surveys.models import Survey
 
 STATUSES = ("scheduled", "asking", "completed", "expired", "opted_out", "failed", "skipped")
@@ -34,15 +35,19 @@ class SurveyFilter:
         """422 naming the field for filters that cannot match anything sensible."""
         if self.status is not None and self.status not in STATUSES:
             raise InvalidInput(f"status must be one of {', '.join(STATUSES)}.", field="status")
+        for name, value in (("from", self.first), ("to", self.last)):
+            if not day_in_range(value):
+                raise InvalidInput(f"'{name}' must be between {FIRST_DAY} and {LAST_DAY}.", field=name)
         if self.first and self.last and self.first > self.last:
             raise InvalidInput("'from' is after 'to'.", field="from")
 
 
 def apply(stmt: Select[Any], tenant_id: str, f: SurveyFilter, time_zone: str) -> Select[Any]:
     """Scope to the tenant and apply the filters (skipped contacts only when asked for)."""
-    stmt = stmt.where(Survey.tenant_id == tenant_id)
+    stmt = stmt.where(col(Survey.tenant_id) == tenant_id)
     # Contacts the policy skipped are listed only when asked for by status.
-    stmt = stmt.where(Survey.status == f.status if f.status is not None else Survey.status != "skipped")
+    status = col(Survey.status)
+    stmt = stmt.where(status == f.status if f.status is not None else status != "skipped")
     for column, value in (
         (Survey.queue_id, f.queue_id),
         (Survey.team_id, f.team_id),
@@ -50,14 +55,15 @@ def apply(stmt: Select[Any], tenant_id: str, f: SurveyFilter, time_zone: str) ->
         (Survey.member_id, f.member_id),
     ):
         if value is not None:
-            stmt = stmt.where(column == value)
+            stmt = stmt.where(col(column) == value)
     if f.first or f.last:
-        start, end = range_bounds(f.first or date(1970, 1, 1), f.last or date(9998, 12, 30), time_zone)
-        stmt = stmt.where(Survey.contact_completed_at >= start, Survey.contact_completed_at < end)  # type: ignore[operator]
+        start, end = range_bounds(f.first or FIRST_DAY, f.last or LAST_DAY, time_zone)
+        completed = col(Survey.contact_completed_at)
+        stmt = stmt.where(completed >= start, completed < end)
     if f.has_comment is True:
-        stmt = stmt.where(Survey.comment.is_not(None))  # type: ignore[union-attr]
+        stmt = stmt.where(col(Survey.comment).is_not(None))
     elif f.has_comment is False:
-        stmt = stmt.where(Survey.comment.is_(None))  # type: ignore[union-attr]
+        stmt = stmt.where(col(Survey.comment).is_(None))
     return stmt
 
 
@@ -70,7 +76,7 @@ async def page(
         (
             await session.execute(
                 apply(select(Survey), tenant_id, f, time_zone)
-                .order_by(Survey.contact_completed_at.desc(), Survey.id)  # type: ignore[attr-defined]
+                .order_by(col(Survey.contact_completed_at).desc(), col(Survey.id))
                 .limit(limit)
                 .offset(offset)
             )

@@ -17,7 +17,7 @@ def mask_phone(phone: str | None) -> str | None:
     return phone[:3] + "*" * max(0, len(phone) - 5) + phone[-2:]
 
 
-class SurveyPublic(BaseModel):
+class SurveyView(BaseModel):
     """A survey as operators see it (the number masked)."""
 
     id: uuid.UUID
@@ -45,7 +45,7 @@ class SurveyPublic(BaseModel):
     closed_at: datetime | None
 
     @classmethod
-    def of(cls, survey: Survey) -> SurveyPublic:
+    def of(cls, survey: Survey) -> SurveyView:
         """From the table row."""
         data = survey.model_dump()
         data["phone_masked"] = mask_phone(survey.phone)
@@ -55,13 +55,13 @@ class SurveyPublic(BaseModel):
 class SurveyPage(BaseModel):
     """One page of surveys, newest contact first."""
 
-    items: list[SurveyPublic]
+    items: list[SurveyView]
     total: int
     limit: int
     offset: int
 
 
-class CommentPublic(BaseModel):
+class CommentView(BaseModel):
     """A member's free-text comment with what it is about."""
 
     survey_id: uuid.UUID
@@ -74,11 +74,16 @@ class CommentPublic(BaseModel):
     team_id: uuid.UUID | None
     contact_completed_at: datetime
 
+    @classmethod
+    def of(cls, survey: Survey) -> CommentView:
+        """From the table row."""
+        return cls.model_validate({**survey.model_dump(), "survey_id": survey.id, "comment": survey.comment or ""})
+
 
 class CommentPage(BaseModel):
     """One page of comments, newest first."""
 
-    items: list[CommentPublic]
+    items: list[CommentView]
     total: int
     limit: int
     offset: int

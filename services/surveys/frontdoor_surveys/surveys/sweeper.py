@@ -1,53 +1,45 @@
-"""The expiry sweeper: a background task closing surveys that waited a day without answers."""
+"""The expiry sweeper: a background worker closing surveys that waited a day without answers."""
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 
+from frontdoor_common.db import Database
 from frontdoor_common.logging import get_logger
-from frontdoor_common.service import Runtime
-from frontdoor_surveys.settings import Settings
-from frontdoor_surveys.surveys import service
+from frontdoor_common.workers import TaskWorker
+from frontdoor_surveys.surveys.service import SurveyService
 
 log = get_logger(__name__)
 
 
-class ExpirySweeper:
-    """Runs `service.expire_due` every `sweep_interval_s`, one transaction per sweep."""
+class ExpirySweeper(TaskWorker):
+    """Runs `SurveyService.expire_due` every `interval_s`, one transaction per sweep; also drops the
+    contacts that waited too long for their member."""
 
-    def __init__(self, runtime: Runtime) -> None:
-        self.runtime = runtime
-        settings = runtime.settings
-        self.interval = settings.sweep_interval_s if isinstance(settings, Settings) else 30.0
-        self._task: asyncio.Task[None] | None = None
+    name = "expiry_sweeper"
+
+    def __init__(self, *, db: Database, surveys: SurveyService, interval_s: float) -> None:
+        super().__init__()
+        self.db = db
+        self.surveys = surveys
+        self.interval_s = interval_s
         self.expired_total = 0
-
-    async def start(self) -> None:
-        """Start sweeping."""
-        self._task = asyncio.create_task(self._loop(), name="survey-expiry")
-
-    async def stop(self) -> None:
-        """Stop sweeping."""
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError, Exception):
-                await self._task
-            self._task = None
 
     async def sweep(self) -> int:
         """Expire what is due now; returns how many surveys expired."""
-        async with self.runtime.db.transaction() as session:
-            expired = await service.expire_due(session, self.runtime)
+        async with self.db.transaction() as session:
+            expired = await self.surveys.expire_due(session)
+            await self.surveys.forget_unidentified(session)
         self.expired_total += expired
         return expired
 
-    async def _loop(self) -> None:
+    async def run(self) -> None:
+        """Sweep every `interval_s`."""
         while True:
             try:
-                await asyncio.sleep(self.interval)
+                await asyncio.sleep(self.interval_s)
                 await self.sweep()
             except asyncio.CancelledError:
                 raise
             except Exception as exc:
-                log.warning("expiry sweep failed", error=str(exc), error_type=type(exc).__name__)
+                log.warning("expiry sweep failed", error_type=type(exc).__name__)  # a message could quote a row

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from dataclasses import replace
 from datetime import UTC, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -16,18 +17,17 @@ FRESH: dict[str, Any] = {"opted_out": False, "last_surveyed_at": None, "now": NO
 OSLO = ZoneInfo("Europe/Oslo")
 
 
-def contact(**overrides: object) -> Contact:
-    values: dict[str, object] = {
-        "source": "call",
-        "number": "+4741234567",
-        "member_id": uuid.uuid4(),
-        "answered": True,
-        "transferred": False,
-        "resolution": "resolved",
-        "language": "nb",
-    }
-    values.update(overrides)
-    return Contact(**values)  # type: ignore[arg-type]
+def contact(**overrides: Any) -> Contact:
+    default = Contact(
+        source="call",
+        number="+4741234567",
+        member_id=uuid.uuid4(),
+        answered=True,
+        transferred=False,
+        resolution="resolved",
+        language="nb",
+    )
+    return replace(default, **overrides)
 
 
 def test_the_default_policy_surveys_an_answered_resolved_untransferred_call_of_an_identified_mobile() -> None:

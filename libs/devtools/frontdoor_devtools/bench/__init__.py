@@ -1,0 +1,1 @@
+"""Benchmarks of the shared platform (`make bench-relay`)."""

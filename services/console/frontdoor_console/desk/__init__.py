@@ -1,0 +1,1 @@
+"""The agent desk: my status, colleagues, the offered call, the call itself."""

@@ -1,0 +1,167 @@
+"""`python -m frontdoor_console.screenshots [--out docs/screenshots]` (`make screenshots`).
+
+Starts the platform with the console (as `make run`, on free ports, in a temporary folder),
+plays the scenes a union's staff see, and saves them from Debian's Chromium:
+
+- `desk-offer.png`: a member calls; the offer pops up with their name and the lease.
+- `desk-call.png`: the call taken, the caller verified, the national ID shown, a remark written.
+- `desk-nb.png`: the desk in Norwegian (bokmål).
+- `wallboard.png` and `wallboard-big.png`: every queue live, one under its service-level target.
+- `team.png`: the team lead's view, workload against target (charts from Chart.js).
+- `planning.png`: the planner's day, agents needed per half hour (chart and table).
+- `admin-queue.png`: an administrator editing a queue (IVR digit, target, overflow steps).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from frontdoor_console.stage import (
+    CHROMIUM,
+    MEMBER_NATIONAL_ID,
+    MEMBER_NUMBER,
+    OTHER,
+    WAGES,
+    Stage,
+    ok,
+    sign_in,
+    staged,
+    wait_for,
+)
+
+
+def _desk_scenes(stage: Stage, browser: Any, out: Path) -> None:
+    stage.only_available("Kari", "Sindre", "Magnus")  # Ingrid goes available herself, at her desk
+    context = browser.new_context(viewport={"width": 1280, "height": 760}, device_scale_factor=1)
+    page = context.new_page()
+    base = stage.url("console")
+    sign_in(page, base, "Ingrid Bakkevold")
+    page.click("#go-available")
+    page.wait_for_selector("#my-state.state-available")
+    wait_for(lambda: ok(stage.routing.get(f"/v1/queues/{WAGES}/stats"))["agents"]["available"] == 1)
+    stage.post_call("2", MEMBER_NUMBER)
+    page.wait_for_selector("#accept-button", timeout=15000)
+    page.wait_for_timeout(1500)  # the lease has counted down a little
+    page.screenshot(path=str(out / "desk-offer.png"))
+    page.click("#accept-button")
+    page.wait_for_selector("#call")
+    page.fill("#vm-national-id", MEMBER_NATIONAL_ID)
+    page.click("#verify-member button")
+    page.wait_for_selector("#verified-level")
+    page.click("#reveal-button")
+    page.wait_for_selector("#national-id")
+    page.fill("#remark-text", "Asked about the March invoice; the dues were explained.")
+    page.click("#add-remark")
+    page.wait_for_selector("#dossier-panel .ok")
+    page.select_option("#complete-reason", "dues_invoice")
+    page.screenshot(path=str(out / "desk-call.png"), full_page=True)
+    page.click("#complete-button")
+    page.wait_for_selector("#call-done")
+    context.close()
+
+    context = browser.new_context(viewport={"width": 1280, "height": 640}, device_scale_factor=1)
+    page = context.new_page()
+    sign_in(page, base, "Sindre Fjellheim", language="nb")
+    page.wait_for_selector(".colleagues td")
+    page.screenshot(path=str(out / "desk-nb.png"))
+    context.close()
+
+
+def _wallboard_scenes(stage: Stage, browser: Any, out: Path) -> None:
+    ok(stage.routing.patch(f"/v1/queues/{OTHER}", json={"service_level_seconds": 1}))
+    stage.only_available(queue=OTHER)
+    first = stage.post_call("3", "+4793456781")["call"]["call_id"]
+    stage.post_call("3", "+4797712345")
+    stage.post_call("1", "+4745678912")
+    stage.post_call("1", None)
+    context = browser.new_context(viewport={"width": 1440, "height": 600}, device_scale_factor=1)
+    page = context.new_page()
+    base = stage.url("console")
+    sign_in(page, base, "Kari Nordmann", role="supervisor", start="/wallboard")
+    page.wait_for_timeout(1500)
+    stage.only_available("Astrid")  # she takes the longest waiting call, after the 1 s target
+    offer = wait_for(lambda: ok(stage.routing.get(f"/v1/calls/{first}")).get("offer_id"))
+    ok(stage.routing.post(f"/v1/offers/{offer}/accept"))
+    page.wait_for_selector(f"#queue-{OTHER}.under", timeout=15000)
+    page.wait_for_timeout(500)
+    page.screenshot(path=str(out / "wallboard.png"))
+    context.close()
+    context = browser.new_context(viewport={"width": 1920, "height": 1080}, device_scale_factor=1)
+    page = context.new_page()
+    sign_in(page, base, "Kari Nordmann", role="supervisor", start="/wallboard?big=1", language=None)
+    page.wait_for_selector(f"#queue-{OTHER}.under", timeout=15000)
+    page.screenshot(path=str(out / "wallboard-big.png"))
+    context.close()
+
+
+def _team_scene(stage: Stage, browser: Any, out: Path) -> None:
+    context = browser.new_context(viewport={"width": 1280, "height": 1100}, device_scale_factor=1)
+    page = context.new_page()
+    sign_in(page, stage.url("console"), "Kari Nordmann", role="team_lead", start="/team")
+    page.wait_for_selector("canvas[data-chart='chart-workload']")
+    page.wait_for_timeout(300)
+    page.screenshot(path=str(out / "team.png"))
+    context.close()
+
+
+def _planning_scene(stage: Stage, browser: Any, out: Path) -> None:
+    context = browser.new_context(viewport={"width": 1280, "height": 1300}, device_scale_factor=1)
+    page = context.new_page()
+    sign_in(page, stage.url("console"), "Kari Nordmann", role="supervisor", start="/planning")
+    page.fill("#day-start", "08:00")
+    page.fill("#day-calls", "20 35 60 80 75 60 45 50 55 40 30 20")
+    page.fill("#day-aht_seconds", "240")
+    page.click("#day-submit")
+    page.wait_for_selector("#day-table tbody tr")
+    page.wait_for_timeout(300)
+    page.screenshot(path=str(out / "planning.png"))
+    context.close()
+
+
+def _admin_scene(stage: Stage, browser: Any, out: Path) -> None:
+    context = browser.new_context(viewport={"width": 1280, "height": 1100}, device_scale_factor=1)
+    page = context.new_page()
+    sign_in(page, stage.url("console"), "Kari Nordmann", role="administrator", start="/admin/queues")
+    page.locator("table a[href^='/admin/queues/']").first.click()
+    page.wait_for_load_state()
+    page.screenshot(path=str(out / "admin-queue.png"), full_page=True)
+    context.close()
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Take the screenshots."""
+    parser = argparse.ArgumentParser(description="Regenerate the console's screenshots.")
+    parser.add_argument("--out", default="docs/screenshots", help="folder for the PNG files")
+    args = parser.parse_args(argv)
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    if not CHROMIUM.exists():
+        print("Debian's Chromium is missing: run `make browser` first", file=sys.stderr)
+        return 1
+    from playwright.sync_api import sync_playwright
+
+    with (
+        tempfile.TemporaryDirectory(prefix="frontdoor-screenshots-") as tmp,
+        staged(Path(tmp)) as stage,
+        sync_playwright() as pw,
+    ):
+        browser = pw.chromium.launch(executable_path=str(CHROMIUM))
+        try:
+            _desk_scenes(stage, browser, out)
+            _wallboard_scenes(stage, browser, out)
+            _team_scene(stage, browser, out)
+            _planning_scene(stage, browser, out)
+            _admin_scene(stage, browser, out)
+        finally:
+            browser.close()
+    for name in sorted(p.name for p in out.glob("*.png")):
+        print(out / name)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,1 @@
+"""The team lead's view: workload against target, satisfaction against its target, KPIs."""

@@ -1,0 +1,1 @@
+"""What the console needs to know of a tenant: its zone, country, reasons (cached)."""

@@ -1,0 +1,1 @@
+"""The supervisor's wallboard: every queue, live."""

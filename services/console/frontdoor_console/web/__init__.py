@@ -1,0 +1,1 @@
+"""Web plumbing shared by the console's pages: templates, pages, server-sent events, errors."""

@@ -1,0 +1,60 @@
+"""The members service's composition root: the typed parts its routes, consumer and seed share.
+
+Built once per process by the service's lifespan (`builder(settings, clock)` is the spec's
+`parts`), after the database, the bus and the outbox relay. Routes reach it through
+`ContextDep`, the consumer and the seed are handed it. Tests swap parts by argument:
+`create_app(settings, clock=ManualClock(...))`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import Annotated
+
+from fastapi import Depends
+
+from frontdoor_common.clock import Clock
+from frontdoor_common.db import Database
+from frontdoor_common.service import Parts, Runtime, parts_dependency
+from frontdoor_common.workers import Worker
+from frontdoor_members.crypto import Vault
+from frontdoor_members.notifier import MembersNotifier
+from frontdoor_members.settings import Settings
+
+
+@dataclass(kw_only=True)
+class MembersContext(Parts):
+    """What the members service is built of: its settings, the one clock, the vault that holds
+    the data keys, the notifier that publishes its events, and the runtime underneath."""
+
+    runtime: Runtime
+    settings: Settings
+    clock: Clock
+    vault: Vault
+    notifier: MembersNotifier
+    # members runs no background loop of its own: contacts expire by comparison with the clock
+    workers: list[Worker] = field(default_factory=list)
+
+    @property
+    def db(self) -> Database:
+        """The service's database."""
+        return self.runtime.db
+
+
+def builder(settings: Settings, clock: Clock) -> Callable[[Runtime], Awaitable[MembersContext]]:
+    """The spec's `parts`: builds the context on the lifespan's runtime."""
+
+    async def build(runtime: Runtime) -> MembersContext:
+        return MembersContext(
+            runtime=runtime,
+            settings=settings,
+            clock=clock,
+            vault=Vault(settings.data_keys),
+            notifier=MembersNotifier(runtime.outbox, clock),
+        )
+
+    return build
+
+
+ContextDep = Annotated[MembersContext, Depends(parts_dependency(MembersContext))]

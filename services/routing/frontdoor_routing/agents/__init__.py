@@ -1,0 +1,1 @@
+"""Routing's replica of the agents: their events, and the reconcile with the agents service."""

@@ -1,1 +1,0 @@
-"""The routing service's HTTP API."""

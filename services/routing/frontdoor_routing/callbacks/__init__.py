@@ -1,0 +1,1 @@
+"""Callbacks in the queues: a dispatched callback waits as a task; one closed elsewhere leaves."""

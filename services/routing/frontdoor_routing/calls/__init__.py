@@ -1,0 +1,1 @@
+"""Calls: the lifecycle the CTI drives (`/v1/calls`), caller identification, contact reasons."""
