@@ -17,6 +17,7 @@ from frontdoor_members.contacts.endpoints import router as contacts_router
 from frontdoor_members.context import MembersContext, builder
 from frontdoor_members.dossier import consumer as dossier_consumer
 from frontdoor_members.dossier.endpoints import router as dossier_router
+from frontdoor_members.forwards.endpoints import router as forwards_router
 from frontdoor_members.members.endpoints import router as members_router
 from frontdoor_members.membership.endpoints import router as membership_router
 from frontdoor_members.playbooks.endpoints import router as playbooks_router
@@ -49,6 +50,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
             trends_router,
             tenants_router,
             playbooks_router,
+            forwards_router,
             audit_router,
         ],
         migrations="frontdoor_members:migrations",

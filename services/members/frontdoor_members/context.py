@@ -19,6 +19,10 @@ from frontdoor_common.db import Database
 from frontdoor_common.service import Parts, Runtime, parts_dependency
 from frontdoor_common.workers import Worker
 from frontdoor_members.crypto import Vault
+from frontdoor_members.forwards.escalation import Escalator
+from frontdoor_members.forwards.notifier import ForwardsNotifier
+from frontdoor_members.forwards.sender import MailSender
+from frontdoor_members.forwards.service import ForwardRules, MailQueue
 from frontdoor_members.notifier import MembersNotifier
 from frontdoor_members.settings import Settings
 
@@ -26,14 +30,20 @@ from frontdoor_members.settings import Settings
 @dataclass(kw_only=True)
 class MembersContext(Parts):
     """What the members service is built of: its settings, the one clock, the vault that holds
-    the data keys, the notifier that publishes its events, and the runtime underneath."""
+    the data keys, the notifier that publishes its events, the forwards' mail queue, notifier and
+    workers (mail sender, follow-up escalator), and the runtime underneath."""
 
     runtime: Runtime
     settings: Settings
     clock: Clock
     vault: Vault
     notifier: MembersNotifier
-    # members runs no background loop of its own: contacts expire by comparison with the clock
+    forwards_notifier: ForwardsNotifier
+    forward_rules: ForwardRules
+    mail_queue: MailQueue  # queues mail in the caller's transaction; wakes the sender once that commits
+    mail_sender: MailSender
+    escalator: Escalator
+    # contacts expire by comparison with the clock; the forwards' mail and follow-ups have workers
     workers: list[Worker] = field(default_factory=list)
 
     @property
@@ -46,12 +56,30 @@ def builder(settings: Settings, clock: Clock) -> Callable[[Runtime], Awaitable[M
     """The spec's `parts`: builds the context on the lifespan's runtime."""
 
     async def build(runtime: Runtime) -> MembersContext:
+        forwards_notifier = ForwardsNotifier(runtime.outbox, clock)
+        mail_queue = MailQueue()
+        sender = MailSender(db=runtime.db, settings=settings, clock=clock)
+        mail_queue.on_commit(sender.wake)
+        escalator = Escalator(
+            db=runtime.db, clock=clock, notifier=forwards_notifier, interval_s=settings.followup_check_interval_s
+        )
         return MembersContext(
             runtime=runtime,
             settings=settings,
             clock=clock,
             vault=Vault(settings.data_keys),
             notifier=MembersNotifier(runtime.outbox, clock),
+            forwards_notifier=forwards_notifier,
+            forward_rules=ForwardRules(
+                mail_domain=settings.mail_from.rpartition("@")[2] or "frontdoor.local",
+                lead_working_days=settings.followup_lead_working_days,
+                default_country=settings.default_country,
+                default_timezone=settings.default_timezone,
+            ),
+            mail_queue=mail_queue,
+            mail_sender=sender,
+            escalator=escalator,
+            workers=[sender, escalator],
         )
 
     return build

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from pydantic import Field
+from typing import Literal
+
+from pydantic import Field, model_validator
 from pydantic_settings import SettingsConfigDict
 
 from frontdoor_common.settings import DEV_DATA_KEY, FernetKey, ServiceSettings
@@ -33,6 +35,36 @@ class Settings(ServiceSettings):
     default_country: str = "NO"
     # Time zone of a tenant the agents service has not told us about (trends count local days).
     default_timezone: str = "Europe/Oslo"
+
+    # Mail to departments (forwards, issue 15). No host: mail waits in the outbox (make run starts a
+    # local server and passes its address). `smtp_security`: "starttls" upgrades a plain connection,
+    # "tls" connects with TLS (port 465); credentials are refused without one of them.
+    smtp_host: str | None = None
+    smtp_port: int = Field(default=25, ge=1, le=65535)
+    smtp_security: Literal["none", "starttls", "tls"] = "none"
+    smtp_username: str | None = None
+    smtp_password: str | None = None
+    smtp_timeout_s: float = Field(default=15.0, gt=0, le=120)
+    mail_from: str = Field(default="frontdoor@localhost", max_length=320)
+    mail_send_interval_s: float = Field(default=5.0, gt=0)
+    mail_batch_size: int = Field(default=20, ge=1, le=500)
+    mail_claim_timeout_s: float = Field(default=300.0, gt=0)
+    mail_retry_backoff_s: float = Field(default=30.0, gt=0)
+    mail_retry_backoff_max_s: float = Field(default=3600.0, gt=0)
+    mail_max_attempts: int = Field(default=48, ge=1)
+    # A member's deadline is escalated this many working days before it (never before it is recorded).
+    followup_lead_working_days: int = Field(default=2, ge=0, le=30)
+    followup_check_interval_s: float = Field(default=60.0, gt=0)
+
+    @model_validator(mode="after")
+    def _smtp_credentials_only_over_tls(self) -> Settings:
+        if (self.smtp_username or self.smtp_password) and self.smtp_security == "none":
+            raise ValueError("smtp_username/smtp_password need smtp_security starttls or tls (never in plain text)")
+        if bool(self.smtp_username) != bool(self.smtp_password):
+            raise ValueError("smtp_username and smtp_password go together")
+        if any(c in self.mail_from for c in "\r\n"):
+            raise ValueError("mail_from must be one line")
+        return self
 
     def _secret_fields(self) -> dict[str, str]:
         return {f"data_keys[{i}]": key for i, key in enumerate(self.data_keys)}

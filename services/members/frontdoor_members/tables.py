@@ -10,6 +10,7 @@ from frontdoor_members.audit.models import PersonalDataRead
 from frontdoor_members.calls.models import CallRecord
 from frontdoor_members.contacts.models import Contact, VerificationAttempt
 from frontdoor_members.dossier.models import DossierEntry
+from frontdoor_members.forwards.models import FollowUp, Forward, OutgoingMail
 from frontdoor_members.members.models import Invoice, Member, MemberPhone, PowerOfAttorney
 from frontdoor_members.membership.models import MembershipChange
 from frontdoor_members.models import metadata
@@ -33,6 +34,9 @@ TABLES = (
     MembershipChange,
     ContactRecord,
     PersonalDataRead,
+    Forward,
+    OutgoingMail,
+    FollowUp,
 )
 
 __all__ = ["TABLES", "metadata"]

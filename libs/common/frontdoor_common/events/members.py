@@ -189,3 +189,51 @@ class ContactLocked(MembersEvent):
 
     def key(self) -> str:
         return str(self.contact_id)
+
+
+class EnquiryForwarded(MembersEvent):
+    """A member's enquiry was forwarded by email to a department's case worker (the mail is
+    queued; no summary and no member details travel in the event)."""
+
+    name = "members.enquiry.forwarded"
+    forward_id: uuid.UUID
+    member_id: uuid.UUID
+    tenant_id: str
+    department_id: uuid.UUID
+    reason: str
+    deadline: date | None = None
+    followup_id: uuid.UUID | None = None
+    dossier_entry_id: uuid.UUID | None = None
+    at: datetime
+
+    def key(self) -> str:
+        return str(self.member_id)
+
+
+class FollowUpEvent(MembersEvent):
+    """Base of follow-up events: a member's deadline that must not run out unseen."""
+
+    followup_id: uuid.UUID
+    member_id: uuid.UUID
+    tenant_id: str
+    forward_id: uuid.UUID | None = None
+    department_id: uuid.UUID | None = None
+    deadline: date
+    escalate_at: datetime
+    status: Literal["open", "escalated", "done"]
+    at: datetime
+
+    def key(self) -> str:
+        return str(self.member_id)
+
+
+class FollowUpRecorded(FollowUpEvent):
+    """A member's deadline was recorded; it is escalated at `escalate_at` unless done before."""
+
+    name = "members.followup.recorded"
+
+
+class FollowUpEscalated(FollowUpEvent):
+    """A follow-up's escalation time passed while it was still open (one event per follow-up)."""
+
+    name = "members.followup.escalated"
