@@ -35,7 +35,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from frontdoor_common.bus import topics as topic_names
 from frontdoor_common.bus.events import Envelope
-from frontdoor_common.bus.kafka import KafkaBus
+from frontdoor_common.bus.kafka import KafkaBus, ensure_topics
 from frontdoor_common.bus.outbox import Outbox
 from frontdoor_common.bus.tables import inbox
 from frontdoor_common.db import Database
@@ -257,9 +257,45 @@ class ConsumerRunner:
         self.state = "starting"
         self._task = asyncio.create_task(self._main(), name=f"consumer-{self.name}")
 
+    async def _ensure_topics(self) -> bool:
+        """Create the topics this consumer reads if the broker lacks them, with the configured
+        partitions: asking about a topic never creates it (`bus.asking`), so a consumer that
+        starts before the publishing service, or notices a broker that restarted empty before
+        that service's relay does, makes them itself. False if the broker did not answer."""
+        try:
+            await asyncio.wait_for(
+                ensure_topics(
+                    self.bus.bootstrap,
+                    [self.settings.topic(t) for t in self.topics],
+                    partitions=self.settings.topic_partitions,
+                    replication=self.settings.topic_replication_factor,
+                ),
+                10.0,
+            )
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:
+            log.info("consumer could not ensure its topics", consumer=self.name, error=safe_error(exc))
+            return False
+        return True
+
+    async def _see_every_topic(self, consumer: AIOKafkaConsumer) -> None:
+        """If the client's metadata lacks a subscribed topic (the broker restarted empty and the
+        topic is not made yet), make it and refresh the metadata now: aiokafka alone refreshes
+        every `metadata_max_age_ms` (5 min), and until then the group is assigned nothing of it.
+        A changed partition list makes the group rebalance (aiokafka watches the metadata)."""
+        cluster = consumer._client.cluster  # no public way to the consumer's own metadata
+        names = [self.settings.topic(t) for t in self.topics]
+        if all(cluster.partitions_for_topic(name) for name in names):
+            return
+        if await self._ensure_topics():
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(consumer._client.force_metadata_update(), 5.0)
+
     async def _join(self) -> None:
         delay = 0.5
         while True:
+            await self._ensure_topics()  # else start() waits for them (40 s), then fails
             self.consumer = consumer = AIOKafkaConsumer(
                 bootstrap_servers=self.bus.bootstrap,
                 group_id=self.group_id,
@@ -447,6 +483,8 @@ class ConsumerRunner:
                     watched = time.monotonic() > watch_at
                     watch_at = time.monotonic() + self.settings.broker_watch_interval_s
                     changed = await self._check_broker()
+                    if changed is not None:
+                        await self._see_every_topic(consumer)
                     if changed:
                         continue  # positions reset; what was fetched comes again
                     if watched and changed is False:

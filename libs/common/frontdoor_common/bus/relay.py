@@ -110,6 +110,21 @@ class OutboxRelay:
             replication=self.settings.topic_replication_factor,
         )
 
+    async def _make_unknown_topics(self, names: set[str]) -> None:
+        """Create the batch's topics the producer does not know (asking never creates them, see
+        `bus.asking`): a topic named by a row added since start, or one a broker that restarted
+        empty lacks and the watch has not noticed yet. Without this, sending waits out the
+        request timeout on a topic nobody makes."""
+        cluster = self.bus.producer.client.cluster
+        unknown = sorted(name for name in names if not cluster.partitions_for_topic(name))
+        if unknown:
+            await ensure_topics(
+                self.bus.bootstrap,
+                unknown,
+                partitions=self.settings.topic_partitions,
+                replication=self.settings.topic_replication_factor,
+            )
+
     async def _is_leader(self) -> bool:
         if self.db.dialect != "postgresql":
             return True
@@ -173,6 +188,7 @@ class OutboxRelay:
             self.metrics.labels(self.metrics.outbox_pending).set(0)
             return 0
         generation = self._republish_generation
+        await self._make_unknown_topics({self.settings.topic(row.topic) for row in rows})
         futures = []
         for row in rows:
             headers = [(k, str(v).encode()) for k, v in json.loads(row.headers or "{}").items()]
