@@ -1,8 +1,9 @@
 """`make run`: the broker, the five services and the console on the embedded defaults.
 
-Starts the local Kafka-protocol broker (unless KAFKA_BOOTSTRAP_SERVERS names one), then
-each service as its own process on SQLite files under var/; each applies its migrations
-and loads the demo tenant (idempotently). Writes a development token to
+Starts the local Kafka-protocol broker (unless KAFKA_BOOTSTRAP_SERVERS names one), a local
+SMTP server that keeps every mail it receives under var/mail/ (unless MEMBERS_SMTP_HOST names
+a relay), then each service as its own process on SQLite files under var/; each applies its
+migrations and loads the demo tenant (idempotently). Writes a development token to
 var/dev-token.txt. Ctrl-C stops everything it started, the broker last.
 """
 
@@ -20,10 +21,11 @@ import urllib.request
 from pathlib import Path
 
 from frontdoor_common.auth import mint_token
-from frontdoor_common.bus.broker import LocalBroker, _die_with_parent
+from frontdoor_common.bus.broker import LocalBroker, _die_with_parent, free_port
 from frontdoor_common.settings import DEMO_TENANT_ID
 
 SERVICES = {"routing": 8001, "members": 8002, "agents": 8003, "callbacks": 8004, "surveys": 8005, "console": 8006}
+SMTP_PORT = 8025  # the local mail server's port when free (else any free one)
 
 
 def service_urls(ports: dict[str, int] | None = None) -> dict[str, str]:
@@ -70,6 +72,7 @@ class Platform:
         var_dir: Path,
         *,
         broker_port: int = 19092,
+        smtp_port: int = SMTP_PORT,
         seed: bool = True,
         extra_env: dict[str, str] | None = None,
         ports: dict[str, int] | None = None,
@@ -80,6 +83,8 @@ class Platform:
         self.seed = seed
         self.extra_env = extra_env or {}
         self.broker: LocalBroker | None = None
+        self.smtp_port = smtp_port
+        self.smtp: subprocess.Popen[bytes] | None = None
         self.bootstrap = os.environ.get("KAFKA_BOOTSTRAP_SERVERS", "")
         self.processes: dict[str, subprocess.Popen[bytes]] = {}
 
@@ -97,6 +102,7 @@ class Platform:
         env.update(self.extra_env)
         env["KAFKA_BOOTSTRAP_SERVERS"] = self.bootstrap
         env["FRONTDOOR_VAR_DIR"] = str(self.var_dir)
+        self._start_mail_server(env)
         for name, url in service_urls(self.ports).items():
             env[f"FRONTDOOR_{name.upper()}_URL"] = url
         for name, port in self.ports.items():
@@ -112,6 +118,35 @@ class Platform:
                 preexec_fn=_die_with_parent,
             )
         self.wait_ready()
+
+    def _start_mail_server(self, env: dict[str, str]) -> None:
+        """In development without a relay (MEMBERS_SMTP_HOST), run aiosmtpd on loopback, keeping each
+        mail it receives as a file under var/mail/new/ (a Maildir), and point members at it."""
+        if env.get("MEMBERS_SMTP_HOST") or env.get("FRONTDOOR_ENV", "development") != "development":
+            return
+        port = self.smtp_port if _port_free(self.smtp_port) else free_port()
+        maildir = self.var_dir / "mail"
+        log = open(self.var_dir / "mail.log", "ab")  # noqa: SIM115 - the child owns it
+        self.smtp = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "aiosmtpd",
+                "-n",
+                "-l",
+                f"127.0.0.1:{port}",
+                "-c",
+                "aiosmtpd.handlers.Mailbox",
+                str(maildir),
+            ],
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            preexec_fn=_die_with_parent,
+        )
+        env["MEMBERS_SMTP_HOST"] = "127.0.0.1"
+        env["MEMBERS_SMTP_PORT"] = str(port)
+        print(f"mail      SMTP on 127.0.0.1:{port}; what it receives is kept under {maildir}/new", flush=True)
 
     def wait_ready(self, timeout: float | None = None) -> None:
         """Block until every service's /readyz says ready (FRONTDOOR_READY_TIMEOUT_S, default 90 s).
@@ -151,6 +186,15 @@ class Platform:
                 proc.kill()
                 proc.wait()
         self.processes.clear()
+        if self.smtp is not None:
+            if self.smtp.poll() is None:
+                self.smtp.terminate()
+            try:
+                self.smtp.wait(5)
+            except subprocess.TimeoutExpired:
+                self.smtp.kill()
+                self.smtp.wait()
+            self.smtp = None
         if self.broker is not None:
             self.broker.stop()
             self.broker = None
