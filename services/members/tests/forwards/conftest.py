@@ -78,7 +78,7 @@ class SmtpServer:
         if not (self.directory / "new").exists():
             return []
         box = mailbox.Maildir(self.directory, create=False)
-        return sorted((box.get_message(key) for key in box), key=lambda m: m.get_date())
+        return sorted(box.values(), key=lambda m: m.get_date())
 
 
 @pytest.fixture

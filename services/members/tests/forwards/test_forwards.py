@@ -219,7 +219,7 @@ async def test_bad_forwards_are_refused_naming_the_field_and_nothing_is_stored(
         async with context_of(app).db.transaction() as session:
             types = [row.type for row in (await session.execute(select(outbox.c.type))).all()]
         assert types.count("members.enquiry.forwarded") == 1 and types.count("members.followup.recorded") == 1
-    await eventually(lambda: len(smtp_server.messages()) == 1)
+        await eventually(lambda: len(smtp_server.messages()) == 1)
     [message] = smtp_server.messages()
     assert message["Bcc"] is None and message["To"] == "sak@oslo.union.example"
 
