@@ -19,7 +19,9 @@ from frontdoor_console.clients.services import Services
 from frontdoor_console.context import ConsoleContext, builder
 from frontdoor_console.desk.actions import router as desk_actions_router
 from frontdoor_console.desk.endpoints import router as desk_router
+from frontdoor_console.desk.forwards import router as desk_forwards_router
 from frontdoor_console.desk.playbook import router as desk_playbook_router
+from frontdoor_console.followups.endpoints import router as followups_router
 from frontdoor_console.planning.endpoints import router as planning_router
 from frontdoor_console.prefs.endpoints import router as prefs_router
 from frontdoor_console.settings import Settings
@@ -48,6 +50,8 @@ def create_app(
             desk_router,
             desk_actions_router,
             desk_playbook_router,
+            desk_forwards_router,
+            followups_router,
             wallboard_router,
             team_router,
             planning_router,

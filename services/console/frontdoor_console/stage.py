@@ -4,13 +4,18 @@ Used by the screenshots (`python -m frontdoor_console.screenshots`), the benchma
 (`python -m frontdoor_console.bench`) and the console's browser tests: the broker, the five
 services and the console as processes on free ports (`frontdoor_common.launcher.Platform`),
 the demo tenant open around the clock, exactly the wanted staff available, calls posted as a
-CTI posts them, and the development sign-in done as a person does it.
+CTI posts them, and the development sign-in done as a person does it. Members' mail to the
+departments goes to a local SMTP server (aiosmtpd, as `make run` runs it) that keeps what it
+receives under `var/mail/new/` (`Stage.mails()` reads it back).
 """
 
 from __future__ import annotations
 
 import contextlib
+import email
 import os
+import subprocess
+import sys
 import time
 import uuid
 from collections.abc import Callable, Iterator
@@ -21,7 +26,7 @@ from typing import Any, TypeVar
 
 import httpx
 
-from frontdoor_common.bus.broker import free_port
+from frontdoor_common.bus.broker import _die_with_parent, free_port
 from frontdoor_common.clock import SystemClock
 from frontdoor_common.launcher import Platform
 
@@ -161,6 +166,13 @@ class Stage:
                 f"/v1/calls/{call_id}/complete", json={"resolution": "resolved", "contact_reason": "other"}
             )
 
+    def mails(self) -> list[email.message.Message]:
+        """Every mail the stage's SMTP server has received so far (its Maildir's new ones)."""
+        arrived = self.var / "mail" / "new"
+        if not arrived.is_dir():
+            return []
+        return [email.message_from_bytes(f.read_bytes()) for f in sorted(arrived.iterdir()) if f.is_file()]
+
     def close(self) -> None:
         """Close the clients."""
         for client in self.clients.values():
@@ -172,7 +184,19 @@ def staged(var: Path, *, extra_env: dict[str, str] | None = None) -> Iterator[St
     """The platform with the console, started on free ports under `var`, open around the clock."""
     ports = {name: free_port() for name in SERVICES}
     saved = os.environ.pop("KAFKA_BOOTSTRAP_SERVERS", None)
-    env = {"FRONTDOOR_ENV": "test", "ROUTING_KNOWN_AGENT_PREFERENCE_SECONDS": "0", **(extra_env or {})}
+    var.mkdir(parents=True, exist_ok=True)
+    smtp_port = free_port()
+    smtp = _mail_server(var, smtp_port)
+    env = {
+        "FRONTDOOR_ENV": "test",
+        "ROUTING_KNOWN_AGENT_PREFERENCE_SECONDS": "0",
+        "MEMBERS_SMTP_HOST": "127.0.0.1",
+        "MEMBERS_SMTP_PORT": str(smtp_port),
+        "MEMBERS_MAIL_SEND_INTERVAL_S": "0.5",
+        "MEMBERS_MAIL_RETRY_BACKOFF_S": "1",
+        "MEMBERS_FOLLOWUP_CHECK_INTERVAL_S": "1",
+        **(extra_env or {}),
+    }
     platform = Platform(var, broker_port=free_port(), ports=ports, extra_env=env)
     try:
         try:
@@ -196,8 +220,38 @@ def staged(var: Path, *, extra_env: dict[str, str] | None = None) -> Iterator[St
             stage.close()
     finally:
         platform.stop()
+        smtp.terminate()
+        try:
+            smtp.wait(5)
+        except subprocess.TimeoutExpired:
+            smtp.kill()
+            smtp.wait()
         if saved is not None:
             os.environ["KAFKA_BOOTSTRAP_SERVERS"] = saved
+
+
+def _mail_server(var: Path, port: int) -> subprocess.Popen[bytes]:
+    """aiosmtpd on loopback keeping each mail as a file under `var/mail/new/`, as `make run` runs it
+    (the launcher starts its own only in development; the stage runs as `test`)."""
+    log = open(var / "mail.log", "ab")  # noqa: SIM115 - the child owns it
+    command = [sys.executable, "-m", "aiosmtpd", "-n", "-l", f"127.0.0.1:{port}"]
+    server = subprocess.Popen(
+        [*command, "-c", "aiosmtpd.handlers.Mailbox", str(var / "mail")],
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        stdin=subprocess.DEVNULL,
+        preexec_fn=_die_with_parent,
+    )
+    wait_for(lambda: _listening(port), timeout=20, what="the stage's SMTP server")
+    return server
+
+
+def _listening(port: int) -> bool:
+    import socket
+
+    with socket.socket() as s:
+        s.settimeout(0.5)
+        return s.connect_ex(("127.0.0.1", port)) == 0
 
 
 def until(page: Any, script: str, *, timeout: float = 15.0) -> None:

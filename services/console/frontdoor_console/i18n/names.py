@@ -107,6 +107,11 @@ NAMES: dict[str, dict[str, str]] = {
         "expired": N_("expired"),
         "cancelled": N_("cancelled"),
     },
+    "followup": {
+        "open": N_("open"),
+        "escalated": N_("escalated"),
+        "done": N_("done"),
+    },
     "change": {
         "join": N_("Joining"),
         "leave": N_("Leaving"),

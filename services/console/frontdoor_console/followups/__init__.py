@@ -1,0 +1,1 @@
+"""The supervisors' follow-ups page: members' deadlines from forwarded enquiries (issue 15)."""
