@@ -143,18 +143,26 @@ async def forward(
         body["deadline"] = deadline.strip()
 
     async def send() -> HTMLResponse:
+        try:
+            return await create()
+        except ServiceDown as exc:
+            if exc.service != "members":
+                raise  # routing down: the desk's own fault fragment says so
+            # Said above the form, which stays as the agent filled it in (to send again later).
+            answer = _panel(ctx, page, call, status=503, down=True, values=values)
+            answer.headers["HX-Retarget"] = "#forward-result"
+            answer.headers["HX-Reswap"] = "innerHTML"
+            return answer
+
+    async def create() -> HTMLResponse:
         member_id = await call_member(ctx, user, call)
         if member_id is None:
             return _panel(ctx, page, call, status=409)
-        token = ctx.tokens.for_user(user)
+        member, departments = await _form_parts(ctx, user, member_id)
         try:
-            member, departments = await _form_parts(ctx, user, member_id)
-        except ServiceDown:
-            return _panel(ctx, page, call, status=503, down=True, values=values)
-        try:
-            made = await ctx.services.members.post(f"/v1/members/{member_id}/forwards", token, json=body)
-        except ServiceDown:
-            return _panel(ctx, page, call, status=503, down=True, member=member, departments=departments, values=values)
+            made = await ctx.services.members.post(
+                f"/v1/members/{member_id}/forwards", ctx.tokens.for_user(user), json=body
+            )
         except ServiceRefused as exc:
             if exc.status not in (400, 422):
                 raise

@@ -5,21 +5,30 @@ the Follow-ups page; an agent is refused that page."""
 
 from __future__ import annotations
 
+import contextlib
+import socket
+import threading
 import uuid
 from datetime import date, timedelta
 from email.message import Message
+from pathlib import Path
 from typing import Any
 
 from console_helpers import (
+    INVOICES,
     MEMBER_NUMBER,
     WAGES,
     Desk,
     Stage,
     axe_violations,
+    console_settings,
     ok,
+    served_in_thread,
     sign_in,
     wait_for,
 )
+
+from frontdoor_console.app import create_app
 from frontdoor_console.stage import MEMBER_NATIONAL_ID
 
 SUMMARY = "The employer has not paid overtime since March; the member wants the union to act."
@@ -207,3 +216,84 @@ def test_an_agent_is_refused_the_follow_ups_page(browser: Any, console: str) -> 
         assert answer.status_code == 403
     finally:
         desk.close()
+
+
+class Cable:
+    """A TCP relay to a service that the test can cut: members answering, then gone (connections
+    open through it are cut too), without stopping the platform's members process."""
+
+    def __init__(self, port: int) -> None:
+        self.target = port
+        self.server = socket.create_server(("127.0.0.1", 0))
+        self.port = int(self.server.getsockname()[1])
+        self.open: list[socket.socket] = []
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def _accept(self) -> None:
+        while True:
+            try:
+                near, _ = self.server.accept()
+            except OSError:
+                return
+            far = socket.create_connection(("127.0.0.1", self.target))
+            self.open += [near, far]
+            for a, b in ((near, far), (far, near)):
+                threading.Thread(target=self._pipe, args=(a, b), daemon=True).start()
+
+    @staticmethod
+    def _pipe(source: socket.socket, sink: socket.socket) -> None:
+        with contextlib.suppress(OSError):
+            while data := source.recv(65536):
+                sink.sendall(data)
+        with contextlib.suppress(OSError):
+            sink.shutdown(socket.SHUT_WR)
+
+    def cut(self) -> None:
+        """Nothing gets through any more (new connections are refused)."""
+        with contextlib.suppress(OSError):
+            self.server.shutdown(socket.SHUT_RDWR)
+        self.server.close()
+        for s in self.open:
+            with contextlib.suppress(OSError):
+                s.shutdown(socket.SHUT_RDWR)
+            s.close()
+
+
+def test_with_members_gone_the_forward_panel_says_so_and_the_call_is_completed(
+    browser: Any, platform: Stage, api: Stage, tmp_path: Path
+) -> None:
+    member_id = _member_id(api)
+    before = len(_forwards_of(api, member_id))
+    api.only_available("Sindre", queue=INVOICES)
+    cable = Cable(platform.ports["members"])
+    settings = console_settings(platform, tmp_path, members_url=f"http://127.0.0.1:{cable.port}")
+    call_id = ""
+    with served_in_thread(create_app(settings)) as base:
+        context = browser.new_context(viewport={"width": 1280, "height": 1000})
+        try:
+            page = context.new_page()
+            sign_in(page, base, "Sindre Fjellheim")
+            call_id = api.post_call("1")["call"]["call_id"]
+            page.wait_for_selector("#accept-button", timeout=15000)
+            page.click("#accept-button")
+            page.wait_for_selector("#forward-form")
+            page.fill("#forward-summary", SUMMARY)
+            cable.cut()
+            with page.expect_response(lambda r: r.request.method == "POST" and r.url.endswith("/forward")) as info:
+                page.click("#forward-button")
+            assert info.value.status == 503
+            said = page.wait_for_selector("#forward-result .down").inner_text()
+            assert "members service is not answering" in said
+            assert page.is_visible("#forward-not-sent")
+            assert page.input_value("#forward-summary") == SUMMARY  # kept, to send when members is back
+            # The rest of the desk goes on: the call is completed.
+            page.select_option("#complete-reason", "other")
+            page.click("#complete-button")
+            page.wait_for_selector("#call-done")
+            assert ok(api.routing.get(f"/v1/calls/{call_id}"))["call"]["state"] == "completed"
+            assert len(_forwards_of(api, member_id)) == before
+        finally:
+            context.close()
+            cable.cut()
+            if call_id:
+                api.end_call(call_id)
