@@ -87,8 +87,7 @@ test-postgres: install browser
 # Crash safety: the platform's processes killed with SIGKILL under load, in rotation
 # (CHAOS_CYCLES=50 make chaos for a longer run), and a consumer across three broker kills with
 # the services' own timings. A CI step of its own (.ci/run), 20 cycles.
-# CHAOS_PATHS=tests/chaos runs the chaos test alone. Not a CI step yet: both fail now and then
-# after a broker restarted empty (issue 19's note).
+# CHAOS_PATHS=tests/chaos runs the chaos test alone.
 CHAOS_CYCLES ?= 20
 CHAOS_PATHS ?= tests/chaos libs/common/tests/test_bus_broker_restarts.py
 chaos: install

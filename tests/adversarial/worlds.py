@@ -224,7 +224,9 @@ def routing_requests(world: World) -> tuple[dict[tuple[str, str], Request], dict
 async def members_world(service: ServiceProcess, bootstrap: str) -> World:
     tenant = new_tenant()
     a = httpx.AsyncClient(base_url=service.base_url, headers=bearer(tenant), timeout=30)
-    department = await ok(await a.post("/v1/departments", json={"code": "AD1", "name": "A department"}), 201)
+    department = await ok(
+        await a.post("/v1/departments", json={"code": "AD1", "name": "A department", "email": "ad1@a.example"}), 201
+    )
     member = await ok(
         await a.post(
             "/v1/members",
@@ -259,6 +261,12 @@ async def members_world(service: ServiceProcess, bootstrap: str) -> World:
     # a playbook for a reason only A has: B's PUT to it is refused (422 naming code), never B's own
     await ok(await a.put("/v1/tenant/settings", json={"country": "NO", "reasons": ["other", "a_only_reason"]}))
     await ok(await a.put("/v1/playbooks/a_only_reason", json={"steps": ["A's step"], "transfer_number": MOBILE}))
+    forward = await ok(
+        await a.post(
+            f"/v1/members/{m}/forwards", json={"reason": "other", "summary": "A's enquiry", "deadline": "2099-01-05"}
+        ),
+        201,
+    )
 
     async def state() -> Any:
         return {
@@ -271,6 +279,8 @@ async def members_world(service: ServiceProcess, bootstrap: str) -> World:
             "departments": await read(a, "/v1/departments"),
             "settings": await read(a, "/v1/tenant/settings"),
             "playbooks": await read(a, "/v1/playbooks"),
+            "forwards": await read(a, "/v1/forwards"),
+            "followups": await read(a, "/v1/followups"),
         }
 
     ids = {
@@ -280,6 +290,8 @@ async def members_world(service: ServiceProcess, bootstrap: str) -> World:
         "power_id": power["id"],
         "change_id": change["id"],
         "code": "a_only_reason",
+        "forward_id": forward["id"],
+        "followup_id": forward["followup_id"],
     }
     world = World(tenant, ids, state, {*ids.values(), department["id"]})
     world.ids["_kid"] = str(invoice.get("kid") or "")
@@ -300,6 +312,7 @@ def members_requests(world: World) -> tuple[dict[tuple[str, str], Request], dict
         ("POST", "/v1/members/{member_id}/membership-changes"): Request(body={"kind": "leave"}),
         ("POST", "/v1/membership-changes/{change_id}/confirm"): Request(body={}),
         ("PUT", "/v1/playbooks/{code}"): Request(body={"steps": ["B's step"]}, ok=(404, 422)),
+        ("POST", "/v1/members/{member_id}/forwards"): Request(body={"reason": "other", "summary": "B's enquiry"}),
     }
     plain = {
         ("POST", "/admin/outbox/republish"): Request(ok=(200, 403, 503)),
@@ -319,6 +332,8 @@ def members_requests(world: World) -> tuple[dict[tuple[str, str], Request], dict
         ("GET", "/v1/departments"): Request(ok=(200,)),
         ("POST", "/v1/departments"): Request(body={"code": "AD1", "name": "B department"}, ok=(201,)),
         ("GET", "/v1/playbooks"): Request(ok=(200,)),
+        ("GET", "/v1/forwards"): Request(ok=(200,)),
+        ("GET", "/v1/followups"): Request(ok=(200,)),
     }
     return on_paths, plain
 
