@@ -169,7 +169,8 @@ async def forward(
             return _panel(
                 ctx, page, call, status=422, member=member, departments=departments, values=values, refused=exc
             )
-        fresh = {"department_id": str(member.get("department_id") or ""), "reason": reason}
+        # Ready for another forward: the same department and reason, a new summary and deadline.
+        fresh = {"department_id": department_id or str(member.get("department_id") or ""), "reason": reason}
         return _panel(ctx, page, call, status=201, member=member, departments=departments, values=fresh, forward=made)
 
     return await guarded(ctx, page, send)

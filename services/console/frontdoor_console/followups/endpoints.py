@@ -74,8 +74,9 @@ class FollowUps:
         return self.departments.get(str(followup.get("department_id")), "")
 
 
-async def load(ctx: ConsoleContext, user: User) -> FollowUps:
-    """The escalated and open follow-ups with their members and departments (members down: said)."""
+async def load(ctx: ConsoleContext, user: User, *, also: tuple[str, ...] = ()) -> FollowUps:
+    """The escalated and open follow-ups with their members and departments (members down: said);
+    `also`: members to name besides (the one whose follow-up was just marked done)."""
     token = ctx.tokens.for_user(user)
     members = ctx.services.members
     try:
@@ -90,7 +91,7 @@ async def load(ctx: ConsoleContext, user: User) -> FollowUps:
         lists={"escalated": list(escalated), "open": list(open_)},
         departments={str(d["id"]): str(d.get("name") or d.get("code") or "") for d in departments},
     )
-    ids = sorted({str(f["member_id"]) for rows in view.lists.values() for f in rows})
+    ids = sorted({str(f["member_id"]) for rows in view.lists.values() for f in rows} | set(also))
     found = await asyncio.gather(*(members.get(f"/v1/members/{i}", token) for i in ids), return_exceptions=True)
     for member_id, member in zip(ids, found, strict=True):
         if isinstance(member, ServiceDown):
@@ -140,7 +141,7 @@ async def mark_done(
         gone = True  # another tenant's, or never there: said, nothing changed
     if request.headers.get("hx-request") != "true":
         return RedirectResponse("/followups", status_code=303)
-    view = await load(ctx, user)
+    view = await load(ctx, user, also=(str(done["member_id"]),) if done else ())
     view.down = view.down or down
     answer = _render(ctx, page, view, template="followups/_lists.html", done=done, gone=gone)
     if gone or down:

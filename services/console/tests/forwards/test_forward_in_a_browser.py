@@ -124,7 +124,8 @@ def test_an_agent_forwards_the_members_enquiry_and_the_mail_reaches_the_case_wor
         page.wait_for_selector("#forward-status[data-status='sent']", timeout=20000)
         assert f"Mail to {case_work['name']} sent at" in page.inner_text("#forward-state")
         assert page.is_visible("#forward-followup")
-        assert page.input_value("#forward-summary") == ""  # the form is ready for another
+        assert page.input_value("#forward-summary") == ""  # the form is ready for another,
+        assert page.input_value("#forward-department") == case_work["id"]  # to the same department
 
         made = _forwards_of(api, member_id)
         assert len(made) == before + 1
@@ -182,7 +183,7 @@ def test_a_supervisor_marks_a_members_deadline_done_on_the_follow_ups_page(
         assert axe_violations(page) == []
 
         page.click(f"#done-{urgent}")
-        page.wait_for_selector("#followup-done")
+        assert "Marked done: Ingrid S., deadline" in page.wait_for_selector("#followup-done").inner_text()
         assert page.query_selector(f"#followup-{urgent}") is None
         assert page.query_selector(f"#followup-{later}") is not None
         done = ok(api.members.get(f"/v1/followups/{urgent}"))
