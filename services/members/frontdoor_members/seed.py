@@ -21,9 +21,24 @@ from frontdoor_members.tenants.schemas import DepartmentCreate, TenantSettingsUp
 log = get_logger(__name__)
 
 DEPARTMENTS = [
-    DepartmentCreate(code="avd-1", name="Avdeling 1 Oslo", workplaces=["Nordli Bygg AS", "Fjordbetong AS"]),
-    DepartmentCreate(code="avd-2", name="Avdeling 2 Bergen", workplaces=["Kaiservice Vest AS"]),
-    DepartmentCreate(code="avd-3", name="Avdeling 3 Trondheim", workplaces=["Nidaros Renhold AS"]),
+    DepartmentCreate(
+        code="avd-1",
+        name="Avdeling 1 Oslo",
+        email="saksbehandler.oslo@avdeling.example.org",
+        workplaces=["Nordli Bygg AS", "Fjordbetong AS"],
+    ),
+    DepartmentCreate(
+        code="avd-2",
+        name="Avdeling 2 Bergen",
+        email="saksbehandler.bergen@avdeling.example.org",
+        workplaces=["Kaiservice Vest AS"],
+    ),
+    DepartmentCreate(
+        code="avd-3",
+        name="Avdeling 3 Trondheim",
+        email="saksbehandler.trondheim@avdeling.example.org",
+        workplaces=["Nidaros Renhold AS"],
+    ),
 ]
 
 FAMILY_NUMBER = "22 33 44 55"
