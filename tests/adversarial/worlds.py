@@ -292,8 +292,9 @@ async def members_world(service: ServiceProcess, bootstrap: str) -> World:
         "code": "a_only_reason",
         "forward_id": forward["id"],
         "followup_id": forward["followup_id"],
+        "department_id": department["id"],
     }
-    world = World(tenant, ids, state, {*ids.values(), department["id"]})
+    world = World(tenant, ids, state, set(ids.values()))
     world.ids["_kid"] = str(invoice.get("kid") or "")
     return world
 
@@ -313,6 +314,7 @@ def members_requests(world: World) -> tuple[dict[tuple[str, str], Request], dict
         ("POST", "/v1/membership-changes/{change_id}/confirm"): Request(body={}),
         ("PUT", "/v1/playbooks/{code}"): Request(body={"steps": ["B's step"]}, ok=(404, 422)),
         ("POST", "/v1/members/{member_id}/forwards"): Request(body={"reason": "other", "summary": "B's enquiry"}),
+        ("PATCH", "/v1/departments/{department_id}"): Request(body={"email": "b@b.example"}),
     }
     plain = {
         ("POST", "/admin/outbox/republish"): Request(ok=(200, 403, 503)),

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import uuid
+
 from fastapi import APIRouter
 
 from frontdoor_common.notifier import snapshot
@@ -11,6 +13,7 @@ from frontdoor_members.deps import PageDep, Reader, Writer
 from frontdoor_members.tenants import service
 from frontdoor_members.tenants.schemas import (
     DepartmentCreate,
+    DepartmentUpdate,
     DepartmentView,
     TenantSettingsUpdate,
     TenantSettingsView,
@@ -51,3 +54,20 @@ async def list_departments(session: SessionDep, principal: Reader, page: PageDep
     """The tenant's departments, by code."""
     rows = await service.departments(session, principal.tenant_id, offset=page.offset, limit=page.limit)
     return [DepartmentView.model_validate(d, from_attributes=True) for d in rows]
+
+
+@router.get("/v1/departments/{department_id}", response_model=DepartmentView, summary="One department")
+async def get_department(department_id: uuid.UUID, session: SessionDep, principal: Reader) -> DepartmentView:
+    """The department; another tenant's is a 404."""
+    department = await service.department(session, principal.tenant_id, department_id)
+    return DepartmentView.model_validate(department, from_attributes=True)
+
+
+@router.patch("/v1/departments/{department_id}", response_model=DepartmentView, summary="Change a department")
+async def update_department(
+    department_id: uuid.UUID, body: DepartmentUpdate, session: SessionDep, principal: Writer
+) -> DepartmentView:
+    """Change the given fields (the case workers' address, for forwards; its name, code or
+    workplaces). A field left out is unchanged; null clears the email only."""
+    department = await service.update_department(session, principal.tenant_id, department_id, body)
+    return DepartmentView.model_validate(department, from_attributes=True)

@@ -6,9 +6,10 @@ import uuid
 from datetime import datetime
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, Field, StringConstraints
+from pydantic import BaseModel, EmailStr, Field, StringConstraints
 
 from frontdoor_common.events.members import DEFAULT_REASONS
+from frontdoor_members.patch import PatchModel, Unchanged
 from frontdoor_members.tenants.models import DEFAULT_PLACEHOLDERS
 
 Country = Literal["NO", "DK", "NL"]
@@ -51,8 +52,28 @@ class DepartmentBase(BaseModel):
     workplaces: list[str] = Field(default_factory=list, description="workplaces whose members belong here")
 
 
+Workplace = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+
+
 class DepartmentCreate(DepartmentBase):
     """POST body."""
+
+    email: EmailStr | None = Field(
+        default=None, max_length=320, description="the case workers' address: forwards go there"
+    )
+    workplaces: list[Workplace] = Field(
+        default_factory=list, max_length=500, description="workplaces whose members belong here"
+    )
+
+
+class DepartmentUpdate(PatchModel):
+    """PATCH /v1/departments/{id}: a field left out is unchanged; null clears the email (forwards to
+    the department are then refused) and is refused for the other fields."""
+
+    code: str = Unchanged(min_length=1, max_length=32)
+    name: str = Unchanged(min_length=1, max_length=200)
+    email: EmailStr | None = Field(default=None, max_length=320, description="null: no address")
+    workplaces: list[Workplace] = Unchanged(max_length=500, description="replaces every workplace")
 
 
 class DepartmentView(DepartmentBase):

@@ -9,13 +9,13 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from frontdoor_common.errors import Conflict, InvalidInput
+from frontdoor_common.errors import Conflict, InvalidInput, NotFound
 from frontdoor_common.events.members import DEFAULT_REASONS
 from frontdoor_members.identity.national_id import COUNTRIES, Country
 from frontdoor_members.notifier import MembersNotifier
 from frontdoor_members.tenants import repository
 from frontdoor_members.tenants.models import DEFAULT_PLACEHOLDERS, Department, TenantSettings, TenantZone
-from frontdoor_members.tenants.schemas import DepartmentCreate, TenantSettingsUpdate
+from frontdoor_members.tenants.schemas import DepartmentCreate, DepartmentUpdate, TenantSettingsUpdate
 
 
 @dataclass(frozen=True)
@@ -85,6 +85,32 @@ async def create_department(
     session.add(department)
     await session.flush()
     return department
+
+
+async def department(session: AsyncSession, tenant_id: str, department_id: uuid.UUID) -> Department:
+    """The tenant's department; another tenant's is a 404."""
+    found = await repository.department(session, tenant_id, department_id)
+    if found is None:
+        raise NotFound("No such department.", error_id="department_not_found")
+    return found
+
+
+async def update_department(
+    session: AsyncSession, tenant_id: str, department_id: uuid.UUID, body: DepartmentUpdate
+) -> Department:
+    """Change the given fields; a new code must stay unique within the tenant. Members keep their
+    department (they point at its id)."""
+    found = await department(session, tenant_id, department_id)
+    changes = body.model_dump(exclude_unset=True)
+    code = changes.get("code")
+    if code is not None and code != found.code:
+        taken = await repository.department_by_code(session, tenant_id, code)
+        if taken is not None:
+            raise Conflict("A department with this code exists.", error_id="department_code_taken", field="code")
+    for name, value in changes.items():
+        setattr(found, name, value)
+    await session.flush()
+    return found
 
 
 async def departments(session: AsyncSession, tenant_id: str, *, offset: int, limit: int) -> list[Department]:
