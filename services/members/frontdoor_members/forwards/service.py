@@ -150,7 +150,7 @@ async def forward(
         summary=body.summary,
         deadline=body.deadline,
         author=principal.subject,
-        forwarded_at=now,
+        forwarded_at=now.astimezone(zone),  # the case worker reads the tenant's local time
     )
     session.add(row)
     await session.flush()

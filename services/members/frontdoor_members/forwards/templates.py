@@ -17,7 +17,7 @@ available. Please contact the member.
 
 Reason: {{ reason }}
 {% if deadline %}The member's deadline: {{ deadline.isoformat() }}
-{% endif %}Forwarded by: {{ author }}, {{ forwarded_at.strftime("%Y-%m-%d %H:%M UTC") }}
+{% endif %}Forwarded by: {{ author }}, {{ forwarded_at.strftime("%Y-%m-%d %H:%M %Z") }}
 
 Member
   Name:          {{ member.first_name }} {{ member.last_name }}

@@ -19,7 +19,8 @@ from frontdoor_common.bus.tables import outbox
 from frontdoor_common.clock import ManualClock
 from frontdoor_common.testing import eventually
 from frontdoor_common.testing.bus import read_envelopes
-from frontdoor_members.testing import ASTRID_NID, OTHER_TENANT, context_of, create_member, headers
+from frontdoor_members.tenants.models import Department
+from frontdoor_members.testing import ASTRID_NID, OTHER_TENANT, TENANT, context_of, create_member, headers
 
 SUMMARY = "Dismissed on Friday without notice after 11 years; the employer says 'restructuring'."
 WORKPLACE = "Nordli Bygg AS"
@@ -69,6 +70,7 @@ async def test_a_forward_mails_the_case_worker_writes_the_dated_remark_and_annou
         for detail in ("Astrid Fjellheim", "2000013", "+4748123456", "astrid.fjellheim@example.org", WORKPLACE):
             assert detail in body
         assert SUMMARY in body and "Avdeling OSL" in body
+        assert "Forwarded by: agent-1, 2026-11-25 13:00 CET" in body  # the tenant's local time (clock: 12:00 UTC)
         assert ASTRID_NID not in body and ASTRID_NID[-5:] not in body  # never the national ID, not even masked
 
         sent = await eventually(
@@ -197,10 +199,17 @@ async def test_bad_forwards_are_refused_naming_the_field_and_nothing_is_stored(
         no_email = await department(client, code="NOMAIL", email=None)
         problem = await refused(forward_body(department_id=no_email), "department_id")
         assert problem["error_id"] == "department_without_email"
-        sneaky = await department(client, code="SNEAKY", email="sak@dept.example\r\nBcc: all@evil.example")
-        await refused(forward_body(department_id=sneaky), "department_id")
-        listed = await department(client, code="LIST", email="a@dept.example, b@dept.example")
-        await refused(forward_body(department_id=listed), "department_id")
+        # such addresses are refused when a department is written (422 naming email); one stored
+        # before that check (legacy data) is still never put into a header
+        for bad in ("sak@dept.example\r\nBcc: all@evil.example", "a@dept.example, b@dept.example"):
+            r = await client.post(
+                "/v1/departments", json={"code": "BAD", "name": "Bad", "email": bad}, headers=headers()
+            )
+            assert r.status_code == 422 and r.json()["field"] == "email", r.text
+            legacy = Department(tenant_id=TENANT, code=f"L{len(bad)}", name="Legacy", email=bad, created_at=clock.now())
+            async with context_of(app).db.transaction() as session:
+                session.add(legacy)
+            await refused(forward_body(department_id=str(legacy.id)), "department_id")
         await refused(forward_body(department_id="6f1c1f9e-0000-4000-8000-000000000000"), "department_id")
         homeless = await create_member(
             client, member_number="2000021", national_id=None, workplace="Elsewhere AS", phones=[]
