@@ -18,6 +18,7 @@ from frontdoor_members.context import MembersContext, builder
 from frontdoor_members.dossier import consumer as dossier_consumer
 from frontdoor_members.dossier.endpoints import router as dossier_router
 from frontdoor_members.forwards.endpoints import router as forwards_router
+from frontdoor_members.keywords.endpoints import router as keywords_router
 from frontdoor_members.members.endpoints import router as members_router
 from frontdoor_members.membership.endpoints import router as membership_router
 from frontdoor_members.playbooks.endpoints import router as playbooks_router
@@ -48,6 +49,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
             dossier_router,
             membership_router,
             trends_router,
+            keywords_router,
             tenants_router,
             playbooks_router,
             forwards_router,

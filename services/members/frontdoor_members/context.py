@@ -23,6 +23,7 @@ from frontdoor_members.forwards.escalation import Escalator
 from frontdoor_members.forwards.notifier import ForwardsNotifier
 from frontdoor_members.forwards.sender import MailSender
 from frontdoor_members.forwards.service import ForwardRules, MailQueue
+from frontdoor_members.keywords.worker import KeywordWorker
 from frontdoor_members.notifier import MembersNotifier
 from frontdoor_members.settings import Settings
 
@@ -31,7 +32,7 @@ from frontdoor_members.settings import Settings
 class MembersContext(Parts):
     """What the members service is built of: its settings, the one clock, the vault that holds
     the data keys, the notifier that publishes its events, the forwards' mail queue, notifier and
-    workers (mail sender, follow-up escalator), and the runtime underneath."""
+    workers (mail sender, follow-up escalator), the keyword worker, and the runtime underneath."""
 
     runtime: Runtime
     settings: Settings
@@ -43,6 +44,7 @@ class MembersContext(Parts):
     mail_queue: MailQueue  # queues mail in the caller's transaction; wakes the sender once that commits
     mail_sender: MailSender
     escalator: Escalator
+    keyword_worker: KeywordWorker  # extracts the keywords of notes and remarks written without them
     # contacts expire by comparison with the clock; the forwards' mail and follow-ups have workers
     workers: list[Worker] = field(default_factory=list)
 
@@ -63,6 +65,7 @@ def builder(settings: Settings, clock: Clock) -> Callable[[Runtime], Awaitable[M
         escalator = Escalator(
             db=runtime.db, clock=clock, notifier=forwards_notifier, interval_s=settings.followup_check_interval_s
         )
+        keyword_worker = KeywordWorker(db=runtime.db, settings=settings, clock=clock)
         return MembersContext(
             runtime=runtime,
             settings=settings,
@@ -79,7 +82,8 @@ def builder(settings: Settings, clock: Clock) -> Callable[[Runtime], Awaitable[M
             mail_queue=mail_queue,
             mail_sender=sender,
             escalator=escalator,
-            workers=[sender, escalator],
+            keyword_worker=keyword_worker,
+            workers=[sender, escalator, keyword_worker],
         )
 
     return build

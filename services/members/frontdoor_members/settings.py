@@ -55,6 +55,12 @@ class Settings(ServiceSettings):
     # A member's deadline is escalated this many working days before it (never before it is recorded).
     followup_lead_working_days: int = Field(default=2, ge=0, le=30)
     followup_check_interval_s: float = Field(default=60.0, gt=0)
+    # Keywords of the dossier's free text (issue 15): extracted by a worker from the first
+    # `keyword_max_chars` characters of each note, remark or forwarded summary.
+    keyword_interval_s: float = Field(default=10.0, gt=0)
+    keyword_batch_size: int = Field(default=50, ge=1, le=1000)
+    keyword_max_chars: int = Field(default=4000, ge=100, le=100_000)
+    keywords_per_entry: int = Field(default=5, ge=1, le=20)
 
     @model_validator(mode="after")
     def _smtp_credentials_only_over_tls(self) -> Settings:

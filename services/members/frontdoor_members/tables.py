@@ -11,6 +11,7 @@ from frontdoor_members.calls.models import CallRecord
 from frontdoor_members.contacts.models import Contact, VerificationAttempt
 from frontdoor_members.dossier.models import DossierEntry
 from frontdoor_members.forwards.models import FollowUp, Forward, OutgoingMail
+from frontdoor_members.keywords.models import EntryKeyword, KeywordExtraction
 from frontdoor_members.members.models import Invoice, Member, MemberPhone, PowerOfAttorney
 from frontdoor_members.membership.models import MembershipChange
 from frontdoor_members.models import metadata
@@ -37,6 +38,8 @@ TABLES = (
     Forward,
     OutgoingMail,
     FollowUp,
+    KeywordExtraction,
+    EntryKeyword,
 )
 
 __all__ = ["TABLES", "metadata"]

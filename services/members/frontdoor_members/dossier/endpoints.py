@@ -12,6 +12,7 @@ from frontdoor_members.context import ContextDep
 from frontdoor_members.deps import PageDep, Reader, Writer
 from frontdoor_members.dossier import service
 from frontdoor_members.dossier.schemas import DossierEntryCreate, DossierEntryView, DossierPage
+from frontdoor_members.keywords import service as keywords
 
 router = APIRouter(tags=["dossier"])
 
@@ -47,6 +48,8 @@ async def read(
     member, rows = await service.entries(
         session, principal.tenant_id, member_id, kind=kind, offset=page.offset, limit=page.limit
     )
+    found = await keywords.of_entries(session, principal.tenant_id, [r.id for r in rows])
+    views = [DossierEntryView.model_validate(r, from_attributes=True) for r in rows]
     return DossierPage(
-        member_id=member.id, entries=[DossierEntryView.model_validate(r, from_attributes=True) for r in rows]
+        member_id=member.id, entries=[v.model_copy(update={"keywords": found.get(v.id, [])}) for v in views]
     )

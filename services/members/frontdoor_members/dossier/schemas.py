@@ -50,6 +50,9 @@ class DossierEntryView(BaseModel):
     department_id: uuid.UUID | None
     occurred_at: datetime
     created_at: datetime
+    keywords: list[str] = Field(
+        default_factory=list, description="the text's keywords, most relevant first; empty until extracted"
+    )
 
 
 class DossierPage(BaseModel):
