@@ -1,1 +1,1 @@
-"""The administrator's pages: queues, staff and memberships, opening hours, reasons."""
+"""The administrator's pages: queues, staff and memberships, opening hours, reasons, departments."""

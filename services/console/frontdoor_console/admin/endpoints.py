@@ -1,7 +1,8 @@
-"""The administration pages (administrators): queues, staff and memberships, opening hours, reasons.
+"""The administration pages (administrators): queues, staff and memberships, opening hours, reasons,
+departments.
 
 `/admin` sums each part up from the service that owns it (a service down spoils only its line);
-the parts' own pages are in `queues`, `staff`, `hours` and `reasons`. Every route here answers
+the parts' own pages are in `queues`, `staff`, `hours`, `reasons` and `departments`. Every route here answers
 a user who is not an administrator with the administration's 403 page (`AdminRoute`).
 """
 
@@ -13,7 +14,7 @@ from typing import Any
 from fastapi import APIRouter
 from fastapi.responses import HTMLResponse
 
-from frontdoor_console.admin import hours, playbooks, queues, reasons, staff
+from frontdoor_console.admin import departments, hours, playbooks, queues, reasons, staff
 from frontdoor_console.admin.access import Administrator, AdminRoute
 from frontdoor_console.clients.http import ServiceDown, ServiceRefused
 from frontdoor_console.context import ContextDep
@@ -44,8 +45,9 @@ async def overview(ctx: ContextDep, page: UserPage, user: Administrator) -> HTML
         _count(ctx.services.agents.get("/v1/agents", token, params={"limit": 500})),
         _count(ctx.services.agents.get("/v1/closures", token, params={"limit": 500})),
         _count(ctx.services.members.get("/v1/tenant/settings", token)),
+        _count(ctx.services.members.get("/v1/departments", token, params={"limit": 500})),
     )
-    parts = dict(zip(("queues", "staff", "closures", "reasons"), counts, strict=True))
+    parts = dict(zip(("queues", "staff", "closures", "reasons", "departments"), counts, strict=True))
     return render(ctx, page, "admin/index.html", parts=parts)
 
 
@@ -54,3 +56,4 @@ router.include_router(staff.router)
 router.include_router(hours.router)
 router.include_router(reasons.router)
 router.include_router(playbooks.router)
+router.include_router(departments.router)
