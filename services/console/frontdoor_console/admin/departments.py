@@ -141,7 +141,16 @@ async def department_page(
         found = await forms.found(ctx.services.members.get(f"/v1/departments/{department_id}", token))
     except ServiceDown as exc:
         values = dict(NEW_DEPARTMENT)
-        return _form(ctx, page, request, department=None, values=values, outcome=Outcome(), down=exc.service)
+        return _form(
+            ctx,
+            page,
+            request,
+            department=None,
+            values=values,
+            outcome=Outcome(),
+            department_id=department_id,
+            down=exc.service,
+        )
     created = request.query_params.get("created") == "1"
     return _form(
         ctx, page, request, department=found, values=editable(found), outcome=Outcome(saved=created), created=created

@@ -207,10 +207,15 @@ def test_with_members_down_the_departments_say_so(browser: Any, platform: Stage,
             sign_in(page, base, "Kari Nordmann", role="administrator", start="/admin")
             assert "members service is not answering" in page.inner_text("#part-departments")
             assert "people" in page.inner_text("#part-staff")  # agents answers
-            for path in ("/admin/departments", f"/admin/departments/{department['id']}"):
+            for path, heading in (
+                ("/admin/departments", "Departments"),
+                (f"/admin/departments/{department['id']}", "Department"),
+            ):
                 response = page.goto(base + path)
                 assert response is not None and response.status == 503, path
                 assert "members service is not answering" in page.inner_text("main"), path
+                # said on the page itself (not the console's general "down" page): its heading and the admin nav
+                assert page.inner_text("h1") == heading and page.is_visible("nav.admin-nav"), path
             page.goto(base + "/admin/departments/new")
             page.fill("#d-code", _code())
             page.fill("#d-name", "Nowhere")
