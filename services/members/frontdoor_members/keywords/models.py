@@ -6,10 +6,16 @@ import uuid
 from datetime import date, datetime
 
 from sqlalchemy import Column, ForeignKey, Index, Uuid
-from sqlmodel import Field
+from sqlmodel import Field, col
 
 from frontdoor_common.models import UTCDateTime, new_id
+from frontdoor_members.dossier.models import DossierEntry
 from frontdoor_members.models import MembersModel
+
+# The keyword worker walks the dossier by creation time (only entries written since its last pass,
+# not an anti-join over the whole dossier every poll). The index is on the dossier's table, declared
+# here beside its one user; migration 0007 creates it.
+DOSSIER_CREATED_AT = Index("ix_dossier_entries_created_at", col(DossierEntry.created_at))
 
 
 def _entry_fk(*, primary_key: bool = False) -> Column[uuid.UUID]:

@@ -28,14 +28,16 @@ class Pending:
     tenant_id: str
     department_id: uuid.UUID | None
     occurred_at: datetime
+    created_at: datetime
     text: str
     text_chars: int  # the whole text's length
 
 
-async def pending(session: AsyncSession, *, limit: int, max_chars: int) -> list[Pending]:
+async def pending(session: AsyncSession, *, limit: int, max_chars: int, since: datetime | None = None) -> list[Pending]:
     """The oldest agent-written entries without an extraction. A forward's remark is read as the
     agent's summary alone (its first line is the system's). Only `max_chars` characters of each text
-    leave the database."""
+    leave the database. `since`: only entries created then or later (a walk along the index on
+    `created_at`; without it every text entry is looked at)."""
     text = func.coalesce(col(Forward.summary), col(DossierEntry.summary))
     query = (
         select(
@@ -43,6 +45,7 @@ async def pending(session: AsyncSession, *, limit: int, max_chars: int) -> list[
             col(DossierEntry.tenant_id),
             col(DossierEntry.department_id),
             col(DossierEntry.occurred_at),
+            col(DossierEntry.created_at),
             func.substr(text, 1, max_chars),
             func.length(text),
         )
@@ -52,14 +55,15 @@ async def pending(session: AsyncSession, *, limit: int, max_chars: int) -> list[
             col(KeywordExtraction.entry_id).is_(None),
             col(DossierEntry.kind).in_(TEXT_KINDS),
             col(DossierEntry.summary).is_not(None),
+            *([col(DossierEntry.created_at) >= since] if since is not None else []),
         )
         .order_by(col(DossierEntry.created_at), col(DossierEntry.id))
         .limit(limit)
     )
     result = await session.execute(query)
     return [
-        Pending(entry_id=i, tenant_id=t, department_id=d, occurred_at=at, text=s or "", text_chars=n or 0)
-        for i, t, d, at, s, n in result.all()
+        Pending(entry_id=i, tenant_id=t, department_id=d, occurred_at=at, created_at=c, text=s or "", text_chars=n or 0)
+        for i, t, d, at, c, s, n in result.all()
     ]
 
 

@@ -3,7 +3,12 @@
 An entry is written without keywords (the agent never waits for them). The worker finds entries
 without an extraction row, reads the first `keyword_max_chars` characters of each text in a short
 read, extracts in a thread (never on the event loop, never inside a transaction), and stores the
-keywords with the extraction row in one transaction. The extraction row's primary key is the
+keywords with the extraction row in one transaction.
+
+It walks the dossier by creation time (an index): from the beginning when it starts and every
+`RESCAN_EVERY`, else only from where the last pass caught up, less `MARGIN` (an entry whose
+transaction committed more than `MARGIN` after it was created waits for the next walk from the
+beginning, so nothing is skipped for good). The extraction row's primary key is the
 entry: a second worker (another instance, or this one after a restart) that extracted the same
 entry at the same time fails to insert it and stores nothing, so no entry counts twice; a crash
 between the write and the extraction loses nothing, the entry is simply still waiting.
@@ -15,6 +20,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.exc import IntegrityError
@@ -33,6 +39,9 @@ from frontdoor_members.trends.service import iso_week
 
 log = get_logger(__name__)
 
+RESCAN_EVERY = timedelta(hours=1)
+MARGIN = timedelta(minutes=10)
+
 
 class KeywordWorker(TaskWorker):
     """Extracts the keywords of waiting entries every `keyword_interval_s`, or at once when woken."""
@@ -47,6 +56,8 @@ class KeywordWorker(TaskWorker):
         self._wake = asyncio.Event()
         self.extracted_total = 0
         self.lost_races_total = 0
+        self._since: datetime | None = None  # entries created before were all extracted (None: walk from the start)
+        self._rescan_at: datetime | None = None
 
     def wake(self) -> None:
         """Look for waiting entries now."""
@@ -70,8 +81,13 @@ class KeywordWorker(TaskWorker):
     async def extract_pending(self) -> int:
         """Extract one batch of waiting entries; returns how many were waiting."""
         s = self.settings
+        started = self.clock.now()
+        if self._rescan_at is None or started >= self._rescan_at:
+            self._since, self._rescan_at = None, started + RESCAN_EVERY
         async with self.db.snapshot() as session:
-            batch = await repository.pending(session, limit=s.keyword_batch_size, max_chars=s.keyword_max_chars)
+            batch = await repository.pending(
+                session, limit=s.keyword_batch_size, max_chars=s.keyword_max_chars, since=self._since
+            )
             languages: dict[str, str] = {}
             zones: dict[str, ZoneInfo] = {}
             for tenant_id in {p.tenant_id for p in batch}:
@@ -81,6 +97,11 @@ class KeywordWorker(TaskWorker):
         for item in batch:
             found = await self._extract(item, languages[item.tenant_id])
             await self._store(item, found, zones[item.tenant_id])
+        # on from the batch's last entry; once caught up, from this pass's start (less the margin)
+        if len(batch) >= s.keyword_batch_size:
+            self._since = batch[-1].created_at
+        else:
+            self._since = max(started - MARGIN, self._since) if self._since is not None else started - MARGIN
         return len(batch)
 
     async def _extract(self, item: Pending, language: str) -> list[str]:

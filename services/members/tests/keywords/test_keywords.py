@@ -17,7 +17,7 @@ from frontdoor_common.clock import ManualClock
 from frontdoor_common.testing import eventually
 from frontdoor_members.keywords.models import EntryKeyword, KeywordExtraction
 from frontdoor_members.keywords.repository import Pending
-from frontdoor_members.keywords.worker import KeywordWorker
+from frontdoor_members.keywords.worker import RESCAN_EVERY, KeywordWorker
 from frontdoor_members.testing import OTHER_TENANT, TENANT, context_of, create_member, headers
 
 # Wednesday 18 November 2026 (ISO week 47) and Wednesday 25 November 2026 (week 48), noon UTC
@@ -221,6 +221,26 @@ async def test_an_entry_written_while_no_worker_runs_is_extracted_when_one_start
         shown = await eventually(extracted)
         assert "oppsigelse" in shown
         assert context_of(app).keyword_worker.healthy()
+
+
+async def test_an_entry_committed_long_after_it_was_created_is_found_by_the_next_walk_from_the_start(
+    client_app: tuple[httpx.AsyncClient, FastAPI], clock: ManualClock
+) -> None:
+    client, app = client_app
+    member = await create_member(client)
+    assert await extract(app) == 0  # caught up: later passes look only at entries created since
+    clock.advance(minutes=5)
+    recent = await note(client, member["id"], NORWEGIAN_DISMISSALS[0])
+    assert await extract(app) == 1
+    # an entry created well before the last pass that only shows up now (a transaction that took long)
+    clock.advance(minutes=-30)
+    late = await note(client, member["id"], NORWEGIAN_DISMISSALS[1])
+    clock.advance(minutes=30)
+    assert await extract(app) == 0
+    clock.advance(RESCAN_EVERY)
+    assert await extract(app) == 1
+    shown = await dossier_keywords(client, member["id"])
+    assert "oppsigelse" in shown[recent["id"]] and "oppsigelse" in shown[late["id"]]
 
 
 class _RacingWorker(KeywordWorker):

@@ -1,5 +1,5 @@
 """Keywords of the dossier's free text (issue 15): one extraction row per entry, its keywords dated
-by local day and ISO week. Existing notes and remarks have no extraction row: the worker extracts
+by local day and ISO week; an index on the dossier's creation time. Existing notes and remarks have no extraction row: the worker extracts
 them after the upgrade, oldest first.
 
 Revision ID: members_0007
@@ -18,6 +18,8 @@ depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
+    # the worker's walk along the dossier by creation time
+    op.create_index("ix_dossier_entries_created_at", "dossier_entries", ["created_at"], unique=False)
     op.create_table(
         "keyword_extractions",
         sa.Column("entry_id", sa.Uuid(), nullable=False),
@@ -53,3 +55,4 @@ def downgrade() -> None:
     op.drop_index("uq_entry_keywords_entry_keyword", table_name="entry_keywords")
     op.drop_table("entry_keywords")
     op.drop_table("keyword_extractions")
+    op.drop_index("ix_dossier_entries_created_at", table_name="dossier_entries")
