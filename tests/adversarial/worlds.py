@@ -6,6 +6,7 @@ how to create tenant A's object for it, and how to read tenant A's state back.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import uuid
 from collections.abc import Awaitable, Callable
@@ -267,6 +268,15 @@ async def members_world(service: ServiceProcess, bootstrap: str) -> World:
         ),
         201,
     )
+    # the keyword worker extracts the note's and the forward's keywords after the write: wait for
+    # them, so A's state does not change under the sweep by itself
+    for _ in range(300):
+        entries = (await read(a, f"/v1/members/{m}/log"))["body"]["entries"]
+        if all(e["keywords"] for e in entries if e["kind"] in ("log", "remark")):
+            break
+        await asyncio.sleep(0.1)
+    else:
+        raise AssertionError("A's keywords were not extracted within 30 s")
 
     async def state() -> Any:
         return {
@@ -329,6 +339,7 @@ def members_requests(world: World) -> tuple[dict[tuple[str, str], Request], dict
         ),
         ("POST", "/v1/contacts"): Request(body={"channel": "phone", "member_id": m}, ok=(404, 422)),
         ("GET", "/v1/trends/reasons"): Request(ok=(200,)),
+        ("GET", "/v1/trends/keywords"): Request(query={"department_id": world.ids["department_id"]}, ok=(200,)),
         ("GET", "/v1/tenant/settings"): Request(ok=(200,)),
         ("PUT", "/v1/tenant/settings"): Request(body={"country": "DK"}, ok=(200,)),
         ("GET", "/v1/departments"): Request(ok=(200,)),

@@ -46,13 +46,16 @@ def _usable(keyword: str, stop: frozenset[str]) -> bool:
     )
 
 
-def keywords(text: str, language: str, *, top: int = 5, max_chars: int = 4000) -> list[str]:
+def keywords(
+    text: str, language: str, *, top: int = 5, max_chars: int = 4000, exclude: frozenset[str] = frozenset()
+) -> list[str]:
     """Up to `top` lower-cased keywords (one or two words) of the first `max_chars` characters of
-    `text`, most relevant first; no stop word, no digits, each once."""
+    `text`, most relevant first; no stop word, no digits, no word of `exclude` (the member's names),
+    each once."""
     text = text[:max_chars]
     if not text.strip():
         return []
-    stop = stopwords(language)
+    stop = stopwords(language) | exclude
     extractor = _yake().KeywordExtractor(lan=language, n=2, top=top * 3, stopwords=set(stop))
     found: list[str] = []
     for phrase, _score in extractor.extract_keywords(text):

@@ -15,6 +15,7 @@ from sqlmodel import col
 from frontdoor_members.dossier.models import DossierEntry
 from frontdoor_members.forwards.models import Forward
 from frontdoor_members.keywords.models import EntryKeyword, KeywordExtraction
+from frontdoor_members.members.models import Member
 
 # entries whose text an agent wrote (calls, callbacks and membership changes are the system's words)
 TEXT_KINDS = ("log", "remark")
@@ -31,6 +32,13 @@ class Pending:
     created_at: datetime
     text: str
     text_chars: int  # the whole text's length
+    # the member's names and their shop steward's, lower-cased words: never keywords (the trends
+    # aggregate keywords across members, and a name there is personal data)
+    names: frozenset[str] = frozenset()
+
+
+def _name_words(*names: str | None) -> frozenset[str]:
+    return frozenset(w.strip(".,-'").lower() for n in names if n for w in n.split() if w.strip(".,-'"))
 
 
 async def pending(session: AsyncSession, *, limit: int, max_chars: int, since: datetime | None = None) -> list[Pending]:
@@ -48,7 +56,11 @@ async def pending(session: AsyncSession, *, limit: int, max_chars: int, since: d
             col(DossierEntry.created_at),
             func.substr(text, 1, max_chars),
             func.length(text),
+            col(Member.first_name),
+            col(Member.last_name),
+            col(Member.shop_steward_name),
         )
+        .outerjoin(Member, col(Member.id) == col(DossierEntry.member_id))
         .outerjoin(KeywordExtraction, col(KeywordExtraction.entry_id) == col(DossierEntry.id))
         .outerjoin(Forward, col(Forward.dossier_entry_id) == col(DossierEntry.id))
         .where(
@@ -62,8 +74,17 @@ async def pending(session: AsyncSession, *, limit: int, max_chars: int, since: d
     )
     result = await session.execute(query)
     return [
-        Pending(entry_id=i, tenant_id=t, department_id=d, occurred_at=at, created_at=c, text=s or "", text_chars=n or 0)
-        for i, t, d, at, c, s, n in result.all()
+        Pending(
+            entry_id=i,
+            tenant_id=t,
+            department_id=d,
+            occurred_at=at,
+            created_at=c,
+            text=s or "",
+            text_chars=n or 0,
+            names=_name_words(first, last, steward),
+        )
+        for i, t, d, at, c, s, n, first, last, steward in result.all()
     ]
 
 

@@ -108,7 +108,12 @@ class KeywordWorker(TaskWorker):
         s = self.settings
         try:
             return await asyncio.to_thread(
-                keywords, item.text, language, top=s.keywords_per_entry, max_chars=s.keyword_max_chars
+                keywords,
+                item.text,
+                language,
+                top=s.keywords_per_entry,
+                max_chars=s.keyword_max_chars,
+                exclude=item.names,
             )
         except Exception as exc:  # a text the extractor chokes on gets no keywords, and never blocks the rest
             log.warning("keyword extraction failed", entry_id=str(item.entry_id), error_type=type(exc).__name__)

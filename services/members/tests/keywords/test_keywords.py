@@ -156,6 +156,23 @@ async def test_the_dossier_shows_an_entrys_keywords_once_extracted(
     assert r.status_code == 404
 
 
+async def test_the_members_names_and_their_shop_stewards_never_become_keywords(
+    client_app: tuple[httpx.AsyncClient, FastAPI],
+) -> None:
+    """The trends aggregate keywords across members: a name there would be personal data."""
+    client, app = client_app
+    member = await create_member(client, first_name="Sigrun", last_name="Kvalheim", shop_steward_name="Oddvar Brenne")
+    text = (
+        "Sigrun Kvalheim fikk oppsigelse. Kvalheim har snakket med Oddvar Brenne om oppsigelse, "
+        "Sigrun Kvalheim vil ha hjelp. Brenne mener oppsigelse er urettmessig."
+    )
+    written = await note(client, member["id"], text)
+    await extract(app)
+    shown = (await dossier_keywords(client, member["id"]))[written["id"]]
+    assert "oppsigelse" in shown
+    assert not {w for k in shown for w in k.split()} & {"sigrun", "kvalheim", "oddvar", "brenne"}, shown
+
+
 async def test_a_forwards_keywords_come_from_the_agents_summary_not_the_systems_line(
     client_app: tuple[httpx.AsyncClient, FastAPI],
 ) -> None:
