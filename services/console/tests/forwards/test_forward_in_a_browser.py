@@ -79,6 +79,7 @@ def test_an_agent_forwards_the_members_enquiry_and_the_mail_reaches_the_case_wor
     member_id = _member_id(api)
     own = ok(api.members.get(f"/v1/members/{member_id}"))["department_id"]
     case_work = _department(api, email="case.worker@example.org")
+    no_address = _department(api, email=None)
     before = len(_forwards_of(api, member_id))
     context = browser.new_context(viewport={"width": 1280, "height": 1000})
     call_id = ""
@@ -96,7 +97,8 @@ def test_an_agent_forwards_the_members_enquiry_and_the_mail_reaches_the_case_wor
         wait_for(lambda: page.input_value("#forward-reason") == "trouble", what="the forward's reason to follow")
         assert axe_violations(page) == []
 
-        # The member's own department has no address: members' 422 beside the department.
+        # A department without an address: members' 422 beside the department.
+        page.select_option("#forward-department", no_address["id"])
         page.fill("#forward-summary", SUMMARY)
         assert _submit(page) == 422
         assert page.get_attribute("#forward-department", "aria-invalid") == "true"
