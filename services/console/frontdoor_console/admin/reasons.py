@@ -18,6 +18,7 @@ from frontdoor_console.admin.access import Administrator, AdminRoute, PostingAdm
 from frontdoor_console.admin.forms import Outcome
 from frontdoor_console.auth.user import User
 from frontdoor_console.context import ConsoleContext, ContextDep
+from frontdoor_console.i18n.names import N_
 from frontdoor_console.web.page import Page, UserPage, render
 
 router = APIRouter(route_class=AdminRoute)
@@ -70,7 +71,7 @@ async def _change(
     if not adding and code not in reasons:
         return _answer(ctx, page, request, settings, Outcome(gone=True))
     if adding and not code:
-        message = ctx.templates.gettext(page.locale, "Give the reason's code.")
+        message = ctx.templates.gettext(page.locale, N_("Give the reason's code."))
         return _answer(ctx, page, request, settings, Outcome(notes={"code": message}), code)
     changed = [*reasons, code] if adding else [r for r in reasons if r != code]
     body = {**{k: settings[k] for k in KEPT if k in settings}, "reasons": changed}

@@ -20,6 +20,7 @@ from frontdoor_console.admin.forms import Outcome
 from frontdoor_console.auth.user import User
 from frontdoor_console.clients.http import ServiceDown, ServiceRefused
 from frontdoor_console.context import ConsoleContext, ContextDep
+from frontdoor_console.i18n.names import N_
 from frontdoor_console.web.page import Page, UserPage, render
 
 router = APIRouter(route_class=AdminRoute)
@@ -273,4 +274,4 @@ async def leave_queue(
 
 
 def _choose(ctx: ConsoleContext, page: Page) -> str:
-    return ctx.templates.gettext(page.locale, "Choose a queue.")
+    return ctx.templates.gettext(page.locale, N_("Choose a queue."))
