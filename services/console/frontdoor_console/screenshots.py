@@ -10,6 +10,8 @@ plays the scenes a union's staff see, and saves them from Debian's Chromium:
 - `team.png`: the team lead's view, workload against target (charts from Chart.js).
 - `planning.png`: the planner's day, agents needed per half hour (chart and table).
 - `admin-queue.png`: an administrator editing a queue (IVR digit, target, overflow steps).
+- `desk-forward.png`: a trouble enquiry forwarded to the department's case worker, the mail sent.
+- `followups.png`: a supervisor's Follow-ups page, the member's deadline being watched.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from __future__ import annotations
 import argparse
 import sys
 import tempfile
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -59,6 +62,14 @@ def _desk_scenes(stage: Stage, browser: Any, out: Path) -> None:
     page.wait_for_selector("#dossier-panel .ok")
     page.select_option("#complete-reason", "dues_invoice")
     page.screenshot(path=str(out / "desk-call.png"), full_page=True)
+    page.select_option("#playbook-reason", "trouble")
+    page.wait_for_selector("#forward-form")
+    page.fill("#forward-summary", "Dismissed on Friday after eleven years; asks whether the notice period was kept.")
+    page.fill("#forward-deadline", (date.today() + timedelta(days=14)).isoformat())
+    page.click("#forward-button")
+    page.wait_for_selector("#forward-status[data-status='sent']", timeout=20000)
+    page.locator("#forward-panel").screenshot(path=str(out / "desk-forward.png"))
+    page.select_option("#complete-reason", "dues_invoice")
     page.click("#complete-button")
     page.wait_for_selector("#call-done")
     context.close()
@@ -132,6 +143,15 @@ def _admin_scene(stage: Stage, browser: Any, out: Path) -> None:
     context.close()
 
 
+def _followups_scene(stage: Stage, browser: Any, out: Path) -> None:
+    context = browser.new_context(viewport={"width": 1280, "height": 640}, device_scale_factor=1)
+    page = context.new_page()
+    sign_in(page, stage.url("console"), "Kari Nordmann", role="supervisor", start="/followups")
+    page.wait_for_selector("main table")
+    page.screenshot(path=str(out / "followups.png"))
+    context.close()
+
+
 def main(argv: list[str] | None = None) -> int:
     """Take the screenshots."""
     parser = argparse.ArgumentParser(description="Regenerate the console's screenshots.")
@@ -156,6 +176,7 @@ def main(argv: list[str] | None = None) -> int:
             _team_scene(stage, browser, out)
             _planning_scene(stage, browser, out)
             _admin_scene(stage, browser, out)
+            _followups_scene(stage, browser, out)
         finally:
             browser.close()
     for name in sorted(p.name for p in out.glob("*.png")):
