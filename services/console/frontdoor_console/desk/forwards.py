@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import uuid
+from datetime import datetime, timedelta
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, HTTPException, Query
@@ -29,6 +30,21 @@ from frontdoor_console.web.page import Page, UserPage, render
 router = APIRouter(prefix="/desk", tags=["desk"], include_in_schema=False)
 
 POLL_SECONDS = 2  # how often the panel asks members where a pending mail is
+# ... and once the mail has waited a minute (the relay is down, or no relay is set): it will not be
+# sent in the next two seconds, and a desk left open must not ask members every two seconds all day
+SLOW_POLL_SECONDS = 30
+SLOW_AFTER = timedelta(minutes=1)
+DOWN_POLL_SECONDS = 10  # members not answering: ask again, but not every two seconds
+
+
+def poll_seconds(forward: dict[str, Any] | None, now: datetime) -> int:
+    """How long the panel waits before asking members again about the forward's mail."""
+    created = (forward or {}).get("created_at")
+    try:
+        waited = now - datetime.fromisoformat(str(created)) if created else timedelta(0)
+    except (TypeError, ValueError):
+        waited = timedelta(0)
+    return SLOW_POLL_SECONDS if waited > SLOW_AFTER else POLL_SECONDS
 
 
 def _uuid(value: str) -> str:
@@ -93,7 +109,7 @@ def _panel(
         refused=refused,
         down=down,
         forward=forward,
-        poll_seconds=POLL_SECONDS,
+        poll_seconds=poll_seconds(forward, ctx.clock.now()),
     )
 
 
@@ -184,10 +200,17 @@ async def forward_status(ctx: ContextDep, page: UserPage, user: Agent, forward_i
         made = await ctx.services.members.get(f"/v1/forwards/{found}", ctx.tokens.for_user(user))
     except ServiceDown:
         return render(
-            ctx, page, "desk/_forward_status.html", forward={"id": found}, down=True, poll_seconds=POLL_SECONDS
+            ctx, page, "desk/_forward_status.html", forward={"id": found}, down=True, poll_seconds=DOWN_POLL_SECONDS
         )
     except ServiceRefused as exc:
         if exc.status == 404:
             raise HTTPException(status_code=404) from None
         raise
-    return render(ctx, page, "desk/_forward_status.html", forward=made, down=False, poll_seconds=POLL_SECONDS)
+    return render(
+        ctx,
+        page,
+        "desk/_forward_status.html",
+        forward=made,
+        down=False,
+        poll_seconds=poll_seconds(made, ctx.clock.now()),
+    )
