@@ -9,6 +9,7 @@ from frontdoor_agents.availability.endpoints import router as availability_route
 from frontdoor_agents.calendars.endpoints import router as calendars_router
 from frontdoor_agents.context import AgentsContext, builder
 from frontdoor_agents.hours.endpoints import router as hours_router
+from frontdoor_agents.meetings.endpoints import router as meetings_router
 from frontdoor_agents.presence.endpoints import router as presence_router
 from frontdoor_agents.routing_events import build_router
 from frontdoor_agents.seed import seed
@@ -33,6 +34,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
             availability_router,
             hours_router,
             workload_router,
+            meetings_router,
         ],
         migrations="frontdoor_agents:migrations",
         parts=builder(settings, clock or SystemClock()),

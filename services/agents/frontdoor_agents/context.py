@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from frontdoor_agents.availability.scheduler import Scheduler
 from frontdoor_agents.calendars.feeds import Feeds
 from frontdoor_agents.calendars.refresher import FeedRefresher
+from frontdoor_agents.meetings.notifier import MeetingsNotifier
 from frontdoor_agents.notifier import AgentsNotifier
 from frontdoor_agents.settings import Settings
 from frontdoor_common.clock import Clock
@@ -27,12 +28,13 @@ from frontdoor_common.workers import Worker
 
 @dataclass(kw_only=True)
 class AgentsContext(Parts):
-    """Settings, clock, notifier, feeds, and the two workers (the availability scheduler, the feed refresher)."""
+    """Settings, clock, notifiers, feeds, and the two workers (the availability scheduler, the feed refresher)."""
 
     runtime: Runtime
     settings: Settings
     clock: Clock
     notifier: AgentsNotifier
+    meetings: MeetingsNotifier
     feeds: Feeds
     # None when switched off (`AGENTS_RUN_SCHEDULER`, `AGENTS_RUN_FEED_REFRESHER`).
     scheduler: Scheduler | None = None
@@ -72,6 +74,7 @@ def builder(settings: Settings, clock: Clock) -> Callable[[Runtime], Awaitable[A
             settings=settings,
             clock=clock,
             notifier=notifier,
+            meetings=MeetingsNotifier(runtime.outbox, clock),
             feeds=feeds,
             scheduler=scheduler,
             refresher=refresher,

@@ -201,3 +201,43 @@ class CallRecord(AgentsModel, table=True):
     completed_at: datetime | None = _ts(nullable=True)
     talk_seconds: float = 0.0
     wrapup_seconds: float = 0.0
+
+
+class MeetingKind(AgentsModel, table=True):
+    """A kind of meeting with counsellors (a CV meeting, ...): its length, booking rules and who may hold it."""
+
+    __tablename__ = "meeting_kinds"
+    __table_args__ = (UniqueConstraint("tenant_id", "code", name="uq_meeting_kinds_tenant_code"),)
+    id: uuid.UUID = Field(default_factory=new_id, primary_key=True)
+    tenant_id: str = Field(max_length=64)
+    code: str = Field(max_length=64)
+    name: str = Field(max_length=200)
+    minutes: int
+    book_ahead_days: int
+    min_notice_minutes: int
+    counsellor_ids: list[str] = _json()
+    updated_at: datetime = _ts()
+
+
+class Meeting(AgentsModel, table=True):
+    """A meeting booked with a counsellor; `held_start` is `starts_at` while it holds the slot (null once cancelled)."""
+
+    __tablename__ = "meetings"
+    __table_args__ = (
+        # One meeting per counsellor and start: the database refuses a second booking of the same slot.
+        UniqueConstraint("tenant_id", "counsellor_id", "held_start", name="uq_meetings_counsellor_slot"),
+        Index("ix_meetings_counsellor", "counsellor_id", "starts_at"),
+        Index("ix_meetings_tenant", "tenant_id", "starts_at"),
+    )
+    id: uuid.UUID = Field(default_factory=new_id, primary_key=True)
+    tenant_id: str = Field(max_length=64)
+    kind: str = Field(max_length=64)
+    counsellor_id: uuid.UUID = Field(foreign_key="agents.id")
+    member_id: uuid.UUID
+    note: str | None = Field(default=None, max_length=2000)
+    status: str = Field(default="booked", max_length=16)
+    starts_at: datetime = _ts()
+    ends_at: datetime = _ts()
+    held_start: datetime | None = _ts(nullable=True)
+    created_at: datetime = _ts()
+    updated_at: datetime = _ts()

@@ -119,3 +119,53 @@ class TenantSettingsChanged(Event):
 
     def key(self) -> str:
         return self.tenant_id
+
+
+MeetingStatus = Literal["booked", "cancelled", "no_show"]
+
+
+class MeetingEvent(Event):
+    """Base of meeting events (meetings with counsellors): ids and times only, keyed by meeting id.
+
+    A case system or the members service can follow a member's meetings from these; the member is
+    an opaque id the agents service stores but does not know."""
+
+    topic = topics.AGENTS
+    meeting_id: uuid.UUID
+    tenant_id: str
+    kind: str
+    counsellor_id: uuid.UUID
+    member_id: uuid.UUID
+    starts_at: datetime
+    ends_at: datetime
+    status: MeetingStatus
+    at: datetime
+
+    def key(self) -> str:
+        return str(self.meeting_id)
+
+
+class MeetingBooked(MeetingEvent):
+    """A meeting with a counsellor was booked (the slot is the counsellor's now: calls go elsewhere then)."""
+
+    name = "agents.meeting.booked"
+
+
+class MeetingRescheduled(MeetingEvent):
+    """A meeting moved to another time; `previous_starts_at` is when it was."""
+
+    name = "agents.meeting.rescheduled"
+    previous_starts_at: datetime
+    previous_ends_at: datetime
+
+
+class MeetingCancelled(MeetingEvent):
+    """A meeting was cancelled (its slot is free again)."""
+
+    name = "agents.meeting.cancelled"
+
+
+class MeetingNoShow(MeetingEvent):
+    """The member did not come to the meeting."""
+
+    name = "agents.meeting.no_show"

@@ -25,6 +25,7 @@ from frontdoor_agents.calendars.ical import FeedError
 from frontdoor_agents.calendars.service import events_between
 from frontdoor_agents.hours.repository import get_config
 from frontdoor_agents.hours.service import tz_of, window_limit
+from frontdoor_agents.meetings.repository import held_between
 from frontdoor_agents.models import Agent, CalendarFeed
 from frontdoor_agents.settings import Settings
 from frontdoor_common.logging import get_logger
@@ -40,8 +41,13 @@ async def timelines(
     end: datetime,
     settings: Settings,
     failed: dict[uuid.UUID, str] | None = None,
+    *,
+    except_meeting: uuid.UUID | None = None,
 ) -> dict[uuid.UUID, list[Segment]]:
     """Each agent's blocked/unblocked timeline over [start, end).
+
+    Meetings booked with them (counsellors) block like calendar events; `except_meeting` leaves one
+    out (a meeting being moved does not block its own new time).
 
     Feeds are expanded off the event loop within the budget; a feed that is refused or runs out of
     time is left out (its agent's own events and hours still count) and reported in `failed`."""
@@ -53,6 +59,8 @@ async def timelines(
             meetings[e.agent_id].append(Interval(e.start_at, e.end_at, e.title))
         elif e.start_date is not None and e.end_date is not None:
             all_day[e.agent_id].append(day_span(e.start_date, tz, (e.end_date - e.start_date).days))
+    for m in await held_between(session, ids, start, end, except_id=except_meeting):
+        meetings[m.counsellor_id].append(Interval(m.starts_at, m.ends_at, "booked_meeting"))
     feeds = await session.scalars(
         select(CalendarFeed).where(col(CalendarFeed.agent_id).in_(ids), col(CalendarFeed.ics).is_not(None))
     )

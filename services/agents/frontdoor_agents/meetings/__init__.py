@@ -1,0 +1,1 @@
+"""Meetings with counsellors: meeting kinds, free slots, bookings."""

@@ -1,0 +1,75 @@
+"""Meeting kinds, slots and meetings as the API shows and takes them."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Literal
+
+from pydantic import AwareDatetime, BaseModel, Field
+
+from frontdoor_agents.types import Text, UTCTime
+
+Code = Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
+
+
+class MeetingKindPut(BaseModel):
+    """A kind of meeting: its length, how far ahead and how soon it may be booked, and who may hold it."""
+
+    name: Text = Field(min_length=1, max_length=200, examples=["CV meeting"])
+    minutes: int = Field(ge=15, le=240, description="Length of the meeting; also the slot grid's step")
+    book_ahead_days: int = Field(ge=1, le=365, description="Bookable at most this many days ahead")
+    min_notice_minutes: int = Field(ge=0, le=10080, description="Bookable at least this long before it starts")
+    counsellor_ids: list[uuid.UUID] = Field(
+        max_length=200, description="Staff (agent ids) who may hold it; each must be the tenant's"
+    )
+
+
+class MeetingKindView(BaseModel):
+    """A stored meeting kind."""
+
+    code: str
+    name: str
+    minutes: int
+    book_ahead_days: int
+    min_notice_minutes: int
+    counsellor_ids: list[uuid.UUID]
+    updated_at: UTCTime
+
+
+class SlotView(BaseModel):
+    """A free slot: a counsellor free for the whole meeting, inside their hours, not on a holiday."""
+
+    counsellor_id: uuid.UUID
+    starts_at: UTCTime
+    ends_at: UTCTime
+
+
+class MeetingCreate(BaseModel):
+    """Book a meeting of a kind with a counsellor for a member (an opaque id: the members service's)."""
+
+    kind: str = Code
+    counsellor_id: uuid.UUID
+    starts_at: AwareDatetime
+    member_id: uuid.UUID
+    note: Text | None = Field(default=None, max_length=2000)
+
+
+class MeetingReschedule(BaseModel):
+    """Move a meeting to another start (same counsellor, same kind)."""
+
+    starts_at: AwareDatetime
+
+
+class MeetingView(BaseModel):
+    """A meeting with a counsellor."""
+
+    id: uuid.UUID
+    kind: str
+    counsellor_id: uuid.UUID
+    member_id: uuid.UUID
+    note: str | None
+    status: Literal["booked", "cancelled", "no_show"]
+    starts_at: UTCTime
+    ends_at: UTCTime
+    created_at: UTCTime
+    updated_at: UTCTime
