@@ -15,6 +15,7 @@ from frontdoor_members.audit.endpoints import router as audit_router
 from frontdoor_members.checks.endpoints import router as checks_router
 from frontdoor_members.contacts.endpoints import router as contacts_router
 from frontdoor_members.context import MembersContext, builder
+from frontdoor_members.courses.endpoints import router as courses_router
 from frontdoor_members.dossier import consumer as dossier_consumer
 from frontdoor_members.dossier.endpoints import router as dossier_router
 from frontdoor_members.forwards.endpoints import router as forwards_router
@@ -53,6 +54,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
             tenants_router,
             playbooks_router,
             forwards_router,
+            courses_router,
             audit_router,
         ],
         migrations="frontdoor_members:migrations",

@@ -18,6 +18,7 @@ from frontdoor_common.clock import Clock
 from frontdoor_common.db import Database
 from frontdoor_common.service import Parts, Runtime, parts_dependency
 from frontdoor_common.workers import Worker
+from frontdoor_members.courses.notifier import CoursesNotifier
 from frontdoor_members.crypto import Vault
 from frontdoor_members.forwards.escalation import Escalator
 from frontdoor_members.forwards.notifier import ForwardsNotifier
@@ -32,7 +33,8 @@ from frontdoor_members.settings import Settings
 class MembersContext(Parts):
     """What the members service is built of: its settings, the one clock, the vault that holds
     the data keys, the notifier that publishes its events, the forwards' mail queue, notifier and
-    workers (mail sender, follow-up escalator), the keyword worker, and the runtime underneath."""
+    workers (mail sender, follow-up escalator), the keyword worker, the courses' notifier, and the
+    runtime underneath."""
 
     runtime: Runtime
     settings: Settings
@@ -40,6 +42,7 @@ class MembersContext(Parts):
     vault: Vault
     notifier: MembersNotifier
     forwards_notifier: ForwardsNotifier
+    courses_notifier: CoursesNotifier
     forward_rules: ForwardRules
     mail_queue: MailQueue  # queues mail in the caller's transaction; wakes the sender once that commits
     mail_sender: MailSender
@@ -73,6 +76,7 @@ def builder(settings: Settings, clock: Clock) -> Callable[[Runtime], Awaitable[M
             vault=Vault(settings.data_keys),
             notifier=MembersNotifier(runtime.outbox, clock),
             forwards_notifier=forwards_notifier,
+            courses_notifier=CoursesNotifier(runtime.outbox, clock),
             forward_rules=ForwardRules(
                 mail_domain=settings.mail_from.rpartition("@")[2] or "frontdoor.local",
                 lead_working_days=settings.followup_lead_working_days,

@@ -9,6 +9,7 @@ from __future__ import annotations
 from frontdoor_members.audit.models import PersonalDataRead
 from frontdoor_members.calls.models import CallRecord
 from frontdoor_members.contacts.models import Contact, VerificationAttempt
+from frontdoor_members.courses.models import Course, CourseSignup
 from frontdoor_members.dossier.models import DossierEntry
 from frontdoor_members.forwards.models import FollowUp, Forward, OutgoingMail
 from frontdoor_members.keywords.models import EntryKeyword, KeywordExtraction
@@ -40,6 +41,8 @@ TABLES = (
     FollowUp,
     KeywordExtraction,
     EntryKeyword,
+    Course,
+    CourseSignup,
 )
 
 __all__ = ["TABLES", "metadata"]

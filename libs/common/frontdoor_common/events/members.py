@@ -237,3 +237,64 @@ class FollowUpEscalated(FollowUpEvent):
     """A follow-up's escalation time passed while it was still open (one event per follow-up)."""
 
     name = "members.followup.escalated"
+
+
+SignupStatus = Literal["confirmed", "waiting", "cancelled", "course_cancelled"]
+
+
+class CourseSignupEvent(MembersEvent):
+    """Base of a member's course sign-up events: ids only (no names, no numbers); keyed by member id."""
+
+    signup_id: uuid.UUID
+    course_id: uuid.UUID
+    member_id: uuid.UUID
+    tenant_id: str
+    status: SignupStatus
+    position: int | None = None  # on the waiting list, 1 first; None with a seat
+    dossier_entry_id: uuid.UUID | None = None
+    at: datetime
+
+    def key(self) -> str:
+        return str(self.member_id)
+
+
+class CourseSignedUp(CourseSignupEvent):
+    """A member was signed up for a course: confirmed with a seat, or waiting at `position`."""
+
+    name = "members.course.signed_up"
+
+
+class CourseSignupCancelled(CourseSignupEvent):
+    """A member's sign-up was cancelled; `promoted_signup_id` took the freed seat, if anyone did."""
+
+    name = "members.course.signup_cancelled"
+    promoted_signup_id: uuid.UUID | None = None
+
+
+class CoursePromoted(CourseSignupEvent):
+    """A waiting member got a freed seat (status confirmed): a notifier tells them."""
+
+    name = "members.course.promoted"
+
+
+class CancelledSignup(BaseModel):
+    """A sign-up a cancelled course affected, and what it was before."""
+
+    signup_id: uuid.UUID
+    member_id: uuid.UUID
+    was: Literal["confirmed", "waiting"]
+    dossier_entry_id: uuid.UUID | None = None
+
+
+class CourseCancelled(MembersEvent):
+    """A course was cancelled; every member signed up or waiting is listed (once: cancelling
+    again publishes nothing). Keyed by course id."""
+
+    name = "members.course.cancelled"
+    course_id: uuid.UUID
+    tenant_id: str
+    signups: list[CancelledSignup] = []
+    at: datetime
+
+    def key(self) -> str:
+        return str(self.course_id)

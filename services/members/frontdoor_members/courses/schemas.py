@@ -1,0 +1,98 @@
+"""Course and sign-up shapes."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Annotated, ClassVar, Literal
+
+from pydantic import AwareDatetime, BaseModel, Field, StringConstraints
+
+from frontdoor_members.patch import PatchModel, Unchanged
+
+Title = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+Place = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+Seats = Annotated[int, Field(ge=1, le=10_000)]
+SignupStatus = Literal["confirmed", "waiting", "cancelled", "course_cancelled"]
+
+
+class CourseCreate(BaseModel):
+    """POST /v1/courses."""
+
+    title: Title
+    starts_at: AwareDatetime
+    ends_at: AwareDatetime = Field(description="after starts_at")
+    place: Place | None = Field(default=None, description="none: online, or not decided")
+    seats: Seats
+    signup_deadline: AwareDatetime = Field(description="sign-ups close then; at the latest starts_at")
+    department_ids: list[uuid.UUID] = Field(
+        default_factory=list, max_length=500, description="members of these departments may attend; empty: everyone"
+    )
+
+
+class CourseUpdate(PatchModel):
+    """PATCH /v1/courses/{id}: a field left out is unchanged; null clears the place and is refused
+    for the other fields (department_ids: send [] to open the course to everyone)."""
+
+    null_hints: ClassVar[dict[str, str]] = {"department_ids": "send [] to open the course to everyone"}
+
+    title: Title = Unchanged()
+    starts_at: AwareDatetime = Unchanged()
+    ends_at: AwareDatetime = Unchanged()
+    place: Place | None = Field(default=None, description="null: no place")
+    seats: Seats = Unchanged(description="not fewer than the confirmed sign-ups; more seats promote the waiting")
+    signup_deadline: AwareDatetime = Unchanged()
+    department_ids: list[uuid.UUID] = Unchanged(max_length=500, description="replaces the list; []: everyone")
+
+
+class CourseView(BaseModel):
+    """A course with its seats taken (confirmed sign-ups) and how many wait."""
+
+    id: uuid.UUID
+    title: str
+    starts_at: datetime
+    ends_at: datetime
+    place: str | None
+    seats: int
+    seats_taken: int
+    waiting: int
+    signup_deadline: datetime
+    department_ids: list[uuid.UUID]
+    status: Literal["open", "cancelled"]
+    cancelled_at: datetime | None
+    created_at: datetime
+    updated_at: datetime
+
+
+class SignupCreate(BaseModel):
+    """POST /v1/courses/{id}/signups."""
+
+    member_id: uuid.UUID
+    waitlist: bool = Field(
+        default=True,
+        description="when the course is full: true puts the member on the waiting list (201 waiting),"
+        " false answers 409 course_full with the waiting_position they would get",
+    )
+
+
+class SignupView(BaseModel):
+    """A member's sign-up: confirmed, waiting (with its position, 1 first), cancelled or course_cancelled."""
+
+    id: uuid.UUID
+    course_id: uuid.UUID
+    course_title: str
+    course_starts_at: datetime
+    member_id: uuid.UUID
+    status: SignupStatus
+    position: int | None = Field(description="on the waiting list, 1 first; null otherwise")
+    author: str
+    created_at: datetime
+    confirmed_at: datetime | None
+    promoted_at: datetime | None
+    cancelled_at: datetime | None
+
+
+class SignupCancelled(SignupView):
+    """The cancelled sign-up, and the waiting sign-up that took its seat, if any."""
+
+    promoted_signup_id: uuid.UUID | None = None
