@@ -72,7 +72,6 @@ async def delete_kind(code: KindCode, session: SessionDep, principal: Writer) ->
 )
 async def get_slots(
     code: KindCode,
-    session: SessionDep,
     ctx: ContextDep,
     principal: Reader,
     page: PageDep,
@@ -84,13 +83,18 @@ async def get_slots(
     now = ctx.clock.now()
     start = from_ or now
     end = to or start + timedelta(days=7)
-    found = await service.slots(session, principal.tenant_id, code, start, end, counsellor_id, now, ctx.settings)
+    # Read-only: calendars are expanded here, and a read-only transaction never takes the write lock.
+    async with ctx.db.snapshot() as session:
+        found = await service.slots(session, principal.tenant_id, code, start, end, counsellor_id, now, ctx.settings)
     return page.of(found)
 
 
 @router.post("/v1/meetings", response_model=MeetingView, status_code=201, summary="Book a meeting with a counsellor")
 async def post_meeting(body: MeetingCreate, session: SessionDep, ctx: ContextDep, principal: Writer) -> MeetingView:
     """Book a meeting; 409 `slot_taken` (with `next_free`) when the counsellor is no longer free then."""
+    await service.warm_calendar(
+        ctx.db, principal.tenant_id, body.kind, body.counsellor_id, body.starts_at, ctx.settings
+    )
     meeting = await service.book(session, ctx.meetings, principal.tenant_id, body, ctx.clock.now(), ctx.settings)
     ctx.wake_scheduler_after_commit(session)
     return _meeting_view(meeting)

@@ -9,6 +9,7 @@ the very same slot.
 
 from __future__ import annotations
 
+import contextlib
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -20,14 +21,17 @@ from sqlmodel import col, select
 from frontdoor_agents.agents.service import agent_or_404
 from frontdoor_agents.availability.compute import day_span, local_days, rules_from_json, weekly_intervals
 from frontdoor_agents.availability.service import timelines
+from frontdoor_agents.calendars.expand import busy_for
+from frontdoor_agents.calendars.ical import FeedError
 from frontdoor_agents.hours.repository import get_config
 from frontdoor_agents.hours.service import public_holidays, tz_of
 from frontdoor_agents.meetings import repository as repo
 from frontdoor_agents.meetings.notifier import MeetingsNotifier
 from frontdoor_agents.meetings.schemas import MeetingCreate, MeetingKindPut, SlotView
 from frontdoor_agents.meetings.slots import free_starts, grid, is_free
-from frontdoor_agents.models import Agent, Meeting, MeetingKind, TenantConfig
+from frontdoor_agents.models import Agent, CalendarFeed, Meeting, MeetingKind, TenantConfig
 from frontdoor_agents.settings import Settings
+from frontdoor_common.db import Database
 from frontdoor_common.errors import Conflict, InvalidInput, NotFound
 
 MAX_SLOT_WINDOW = timedelta(days=31)
@@ -298,6 +302,30 @@ async def book(
     await _hold(session, rules, counsellor, meeting)
     await notifier.booked(session, meeting, now)
     return meeting
+
+
+async def warm_calendar(
+    db: Database, tenant: str, kind_code: str, counsellor_id: uuid.UUID, starts_at: datetime, settings: Settings
+) -> None:
+    """Expand the counsellor's feed for this slot in a read-only transaction, before the booking's write
+    transaction begins: the booking then finds it in the cache and holds no write lock (SQLite's) while a
+    calendar is expanded. Anything wrong is left for the booking itself to report."""
+    async with db.snapshot() as session:
+        kind = await repo.get_kind(session, tenant, kind_code)
+        feed = await session.get(CalendarFeed, counsellor_id)
+        if kind is None or feed is None or feed.tenant_id != tenant or feed.ics is None:
+            return
+        tz = tz_of(await get_config(session, tenant))
+    start = starts_at.astimezone(UTC)
+    with contextlib.suppress(FeedError):
+        await busy_for(
+            feed.ics,
+            tz,
+            start,
+            start + timedelta(minutes=kind.minutes),
+            budget_s=settings.feed_expand_budget_s,
+            max_occurrences=settings.feed_max_occurrences,
+        )
 
 
 async def meeting_or_404(session: AsyncSession, tenant: str, meeting_id: uuid.UUID) -> Meeting:

@@ -228,7 +228,7 @@ async def test_rescheduling_is_atomic_the_old_slot_is_freed_only_when_the_new_on
     assert (r.json()["starts_at"], r.json()["ends_at"]) == (z(oslo(2027, 5, 4, 13)), z(oslo(2027, 5, 4, 14)))
     free = await slot_starts(client, randi, to=oslo(2027, 5, 4, 16).isoformat())
     assert free == [z(oslo(2027, 5, 4, h)) for h in (9, 10, 12, 14, 15)]
-    # Moving by half its length onto itself: its own old time does not stand in the way.
+    # And on again, to the next slot.
     r = await client.post(f"/v1/meetings/{mine['id']}/reschedule", json={"starts_at": oslo(2027, 5, 4, 14).isoformat()})
     assert r.status_code == 200, r.text
 
@@ -262,3 +262,22 @@ async def test_another_tenants_meetings_kinds_and_staff_are_not_found(
     # Ours is untouched.
     assert (await client.get(f"/v1/meetings/{meeting}")).json()["status"] == "booked"
     assert (await client.get("/v1/meeting-kinds/cv")).json()["counsellor_ids"] == [randi]
+
+
+async def test_a_meeting_in_the_counsellors_calendar_feed_removes_the_slot(
+    client: httpx.AsyncClient, clock: ManualClock
+) -> None:
+    clock.set(oslo(2027, 5, 4, 9, 0))
+    randi = await counsellor(client)
+    await cv_kind(client, [randi], min_notice_minutes=0)
+    ics = (
+        "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//test//EN\r\nBEGIN:VEVENT\r\nUID:u-1@test\r\n"
+        "DTSTAMP:20270101T000000Z\r\nDTSTART:20270504T080000Z\r\nDTEND:20270504T090000Z\r\n"  # 10-11 in Oslo
+        "SUMMARY:Case review\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n"
+    )
+    assert (await client.put(f"/v1/agents/{randi}/calendar/feed", json={"ics": ics})).status_code == 200
+    starts = await slot_starts(client, randi, to=oslo(2027, 5, 4, 13).isoformat())
+    assert starts == [z(oslo(2027, 5, 4, h)) for h in (9, 11, 12)]
+    r = await book(client, randi, oslo(2027, 5, 4, 10))
+    assert problem(r, 409) == ("slot_taken", "starts_at")
+    assert r.json()["next_free"]["starts_at"] == z(oslo(2027, 5, 4, 11))
