@@ -70,8 +70,12 @@ async def put_kind(session: AsyncSession, tenant: str, code: str, body: MeetingK
         kind = MeetingKind.model_validate({"tenant_id": tenant, "code": code, **values})
     else:
         kind.sqlmodel_update(values)
-    session.add(kind)
-    await session.flush()
+    try:
+        async with session.begin_nested():
+            session.add(kind)
+            await session.flush()
+    except IntegrityError:  # the same new code, PUT twice at once: the other one was first
+        raise Conflict("The meeting kind was created meanwhile; try again.", error_id="concurrent_update") from None
     return kind
 
 

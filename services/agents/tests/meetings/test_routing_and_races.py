@@ -207,3 +207,17 @@ async def test_when_the_counsellor_is_full_next_free_names_another_allowed_couns
     r = await book(client, "cv", randi, oslo(2027, 1, 8, 15))
     assert r.status_code == 409 and r.json()["next_free"]["counsellor_id"] == ola
     assert r.json()["next_free"]["starts_at"] == z(oslo(2027, 1, 8, 15))
+
+
+async def test_the_same_new_meeting_kind_put_twice_at_once_is_stored_once_and_never_fails(
+    client: httpx.AsyncClient, second: httpx.AsyncClient
+) -> None:
+    randi = await counsellor(client)
+    for n in range(3):
+        body = {"name": "CV", "minutes": 60, "book_ahead_days": 30, "min_notice_minutes": 0, "counsellor_ids": [randi]}
+        results = await asyncio.gather(
+            client.put(f"/v1/meeting-kinds/cv-{n}", json=body), second.put(f"/v1/meeting-kinds/cv-{n}", json=body)
+        )
+        statuses = sorted(r.status_code for r in results)
+        assert statuses in ([200, 200], [200, 409]), [r.text for r in results]
+    assert [k["code"] for k in (await client.get("/v1/meeting-kinds")).json()] == ["cv-0", "cv-1", "cv-2"]
