@@ -6,7 +6,6 @@ import uuid
 from typing import Annotated
 
 from fastapi import APIRouter, Query
-from pydantic import AwareDatetime
 
 from frontdoor_common.service import SessionDep
 from frontdoor_members.context import ContextDep, MembersContext
@@ -16,6 +15,7 @@ from frontdoor_members.courses.schemas import (
     CourseCreate,
     CourseUpdate,
     CourseView,
+    Moment,
     SignupCancelled,
     SignupCreate,
     SignupView,
@@ -67,8 +67,8 @@ async def list_courses(
     ctx: ContextDep,
     principal: Reader,
     page: PageDep,
-    start: Annotated[AwareDatetime | None, Query(alias="from", description="starting at or after; default now")] = None,
-    end: Annotated[AwareDatetime | None, Query(alias="to", description="starting before")] = None,
+    start: Annotated[Moment | None, Query(alias="from", description="starting at or after; default now")] = None,
+    end: Annotated[Moment | None, Query(alias="to", description="starting before")] = None,
 ) -> list[CourseView]:
     """Upcoming courses (cancelled ones too, with their status), the soonest first."""
     rows = await service.courses(

@@ -3,16 +3,30 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Annotated, ClassVar, Literal
 
-from pydantic import AwareDatetime, BaseModel, Field, StringConstraints
+from pydantic import AfterValidator, AwareDatetime, BaseModel, Field, StringConstraints
 
 from frontdoor_members.patch import PatchModel, Unchanged
 
 Title = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
 Place = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
 Seats = Annotated[int, Field(ge=1, le=10_000)]
+
+
+def _plausible(value: datetime) -> datetime:
+    """In UTC and within years 2000-2999: no database or conversion meets a time it cannot hold."""
+    try:
+        utc = value.astimezone(UTC)
+    except OverflowError:
+        raise ValueError("out of range") from None
+    if not 2000 <= utc.year <= 2999:
+        raise ValueError("must be within the years 2000-2999")
+    return utc
+
+
+Moment = Annotated[AwareDatetime, AfterValidator(_plausible)]
 SignupStatus = Literal["confirmed", "waiting", "cancelled", "course_cancelled"]
 
 
@@ -20,11 +34,11 @@ class CourseCreate(BaseModel):
     """POST /v1/courses."""
 
     title: Title
-    starts_at: AwareDatetime
-    ends_at: AwareDatetime = Field(description="after starts_at")
+    starts_at: Moment
+    ends_at: Moment = Field(description="after starts_at")
     place: Place | None = Field(default=None, description="none: online, or not decided")
     seats: Seats
-    signup_deadline: AwareDatetime = Field(description="sign-ups close then; at the latest starts_at")
+    signup_deadline: Moment = Field(description="sign-ups close then; at the latest starts_at")
     department_ids: list[uuid.UUID] = Field(
         default_factory=list, max_length=500, description="members of these departments may attend; empty: everyone"
     )
@@ -37,11 +51,11 @@ class CourseUpdate(PatchModel):
     null_hints: ClassVar[dict[str, str]] = {"department_ids": "send [] to open the course to everyone"}
 
     title: Title = Unchanged()
-    starts_at: AwareDatetime = Unchanged()
-    ends_at: AwareDatetime = Unchanged()
+    starts_at: Moment = Unchanged()
+    ends_at: Moment = Unchanged()
     place: Place | None = Field(default=None, description="null: no place")
     seats: Seats = Unchanged(description="not fewer than the confirmed sign-ups; more seats promote the waiting")
-    signup_deadline: AwareDatetime = Unchanged()
+    signup_deadline: Moment = Unchanged()
     department_ids: list[uuid.UUID] = Unchanged(max_length=500, description="replaces the list; []: everyone")
 
 

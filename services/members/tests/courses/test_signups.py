@@ -130,6 +130,11 @@ async def test_refusals_name_the_field(courses_app: Callable[..., Any], clock: M
             ({"ends_at": "2026-12-10T09:00:00Z"}, "ends_at"),
             ({"department_ids": ["6f1c2a34-0000-4000-8000-000000000000"]}, "department_ids"),
             ({"seats": 0}, "seats"),
+            # no UTC for it: a 422, not a 500 when it is stored
+            ({"starts_at": "0001-01-01T00:00:00+01:00", "signup_deadline": "0001-01-01T00:00:00+01:00"}, "starts_at"),
+            ({"ends_at": "9999-12-31T23:59:59-01:00"}, "ends_at"),
         ):
             r = await client.post("/v1/courses", json=course_body(**body), headers=headers())
             assert r.status_code == 422 and (r.json().get("field") or r.json()["errors"][0]["field"]) == field, r.text
+        r = await client.get("/v1/courses", params={"from": "0001-01-01T00:00:00+01:00"}, headers=headers())
+        assert r.status_code == 422, r.text
