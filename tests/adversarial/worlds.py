@@ -268,8 +268,22 @@ async def members_world(service: ServiceProcess, bootstrap: str) -> World:
         ),
         201,
     )
-    # the keyword worker extracts the note's and the forward's keywords after the write: wait for
-    # them, so A's state does not change under the sweep by itself
+    course = await ok(
+        await a.post(
+            "/v1/courses",
+            json={
+                "title": "A's course",
+                "starts_at": "2099-02-01T09:00:00Z",
+                "ends_at": "2099-02-01T15:00:00Z",
+                "seats": 5,
+                "signup_deadline": "2099-01-25T12:00:00Z",
+            },
+        ),
+        201,
+    )
+    signup = await ok(await a.post(f"/v1/courses/{course['id']}/signups", json={"member_id": m}), 201)
+    # the keyword worker extracts the note's and the forward's keywords after the write (the sign-up's
+    # entry is the system's words: none): wait for them, so A's state does not change under the sweep
     for _ in range(300):
         entries = (await read(a, f"/v1/members/{m}/log"))["body"]["entries"]
         if all(e["keywords"] for e in entries if e["kind"] in ("log", "remark")):
@@ -291,6 +305,9 @@ async def members_world(service: ServiceProcess, bootstrap: str) -> World:
             "playbooks": await read(a, "/v1/playbooks"),
             "forwards": await read(a, "/v1/forwards"),
             "followups": await read(a, "/v1/followups"),
+            "courses": await read(a, "/v1/courses"),
+            "course": await read(a, f"/v1/courses/{course['id']}"),
+            "signups": await read(a, f"/v1/members/{m}/signups"),
         }
 
     ids = {
@@ -303,6 +320,8 @@ async def members_world(service: ServiceProcess, bootstrap: str) -> World:
         "forward_id": forward["id"],
         "followup_id": forward["followup_id"],
         "department_id": department["id"],
+        "course_id": course["id"],
+        "signup_id": signup["id"],
     }
     world = World(tenant, ids, state, set(ids.values()))
     world.ids["_kid"] = str(invoice.get("kid") or "")
@@ -325,6 +344,8 @@ def members_requests(world: World) -> tuple[dict[tuple[str, str], Request], dict
         ("PUT", "/v1/playbooks/{code}"): Request(body={"steps": ["B's step"]}, ok=(404, 422)),
         ("POST", "/v1/members/{member_id}/forwards"): Request(body={"reason": "other", "summary": "B's enquiry"}),
         ("PATCH", "/v1/departments/{department_id}"): Request(body={"email": "b@b.example"}),
+        ("PATCH", "/v1/courses/{course_id}"): Request(body={"seats": 1}),
+        ("POST", "/v1/courses/{course_id}/signups"): Request(body={"member_id": m}),
     }
     plain = {
         ("POST", "/admin/outbox/republish"): Request(ok=(200, 403, 503)),
@@ -347,6 +368,17 @@ def members_requests(world: World) -> tuple[dict[tuple[str, str], Request], dict
         ("GET", "/v1/playbooks"): Request(ok=(200,)),
         ("GET", "/v1/forwards"): Request(ok=(200,)),
         ("GET", "/v1/followups"): Request(ok=(200,)),
+        ("GET", "/v1/courses"): Request(ok=(200,)),
+        ("POST", "/v1/courses"): Request(
+            body={
+                "title": "B's course",
+                "starts_at": "2099-02-01T09:00:00Z",
+                "ends_at": "2099-02-01T15:00:00Z",
+                "seats": 5,
+                "signup_deadline": "2099-01-25T12:00:00Z",
+            },
+            ok=(201,),
+        ),
     }
     return on_paths, plain
 

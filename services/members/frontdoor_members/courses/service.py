@@ -3,8 +3,8 @@
 Every change of seats happens with the course's row locked (FOR UPDATE on PostgreSQL; SQLite
 serialises writers with BEGIN IMMEDIATE), so two agents taking the last seat at once give one
 confirmed sign-up and one waiting, and each freed seat promotes exactly one waiting member.
-Each change writes a dossier entry for the member (through the dossier's own write, so its
-event goes out) and a course event, in the caller's one transaction (never commits).
+Each change writes a dossier entry of kind `course` for the member (`dossier.add`, so its event
+goes out; its own kind keeps the system's words out of the keyword trends) and a course event, in the caller's one transaction (never commits).
 """
 
 from __future__ import annotations
@@ -24,7 +24,6 @@ from frontdoor_members.courses.notifier import CoursesNotifier
 from frontdoor_members.courses.schemas import CourseCreate, CourseUpdate, SignupCreate
 from frontdoor_members.dossier import service as dossier
 from frontdoor_members.dossier.models import DossierEntry
-from frontdoor_members.dossier.schemas import DossierEntryCreate
 from frontdoor_members.members import repository as members
 from frontdoor_members.members.models import Member
 from frontdoor_members.notifier import MembersNotifier
@@ -112,17 +111,22 @@ async def with_waiting(session: AsyncSession, rows: list[Course]) -> list[tuple[
 async def _note(
     session: AsyncSession, principal: Principal, writers: Writers, member_id: uuid.UUID, summary: str, now: datetime
 ) -> DossierEntry:
-    """A remark in the member's dossier (reason `courses` when the tenant has that reason)."""
+    """A `course` entry in the member's dossier (reason `courses` when the tenant has that reason).
+
+    Its own kind, like membership changes: the words are the system's, not an agent's, so the
+    keyword trends (which read agents' log entries and remarks) leave them out, and the dossier
+    can be filtered to courses."""
     rules = await tenants.rules(session, principal.tenant_id, writers.default_country)
-    body = DossierEntryCreate(
-        kind="remark",
-        channel=None,
-        reason="courses" if "courses" in rules.reasons else None,
+    member = await members.require(session, principal.tenant_id, member_id)
+    return await dossier.add(
+        session,
+        writers.members_notifier,
+        member,
+        now=now,
+        kind="course",
+        author=principal.subject,
         summary=summary,
-        noted_on=None,
-    )
-    return await dossier.write(
-        session, principal, writers.members_notifier, member_id, body, now=now, default_country=writers.default_country
+        reason="courses" if "courses" in rules.reasons else None,
     )
 
 

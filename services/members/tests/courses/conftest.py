@@ -83,7 +83,7 @@ async def outbox_events(app: FastAPI, prefix: str = "members.course.") -> list[t
 
 async def remarks(client: httpx.AsyncClient, member_id: str) -> list[str]:
     """The summaries of the member's remarks, newest first."""
-    log = (await client.get(f"/v1/members/{member_id}/log?kind=remark", headers=headers())).json()
+    log = (await client.get(f"/v1/members/{member_id}/log?kind=course", headers=headers())).json()
     return [e["summary"] for e in log["entries"]]
 
 
