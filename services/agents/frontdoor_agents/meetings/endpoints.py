@@ -7,7 +7,6 @@ from datetime import timedelta
 from typing import Annotated
 
 from fastapi import APIRouter, Path, Query, Response
-from pydantic import AwareDatetime
 
 from frontdoor_agents.context import ContextDep
 from frontdoor_agents.deps import PageDep, Reader, Writer
@@ -19,6 +18,7 @@ from frontdoor_agents.meetings.schemas import (
     MeetingKindView,
     MeetingReschedule,
     MeetingView,
+    Moment,
     SlotView,
 )
 from frontdoor_agents.models import Meeting, MeetingKind
@@ -75,8 +75,8 @@ async def get_slots(
     ctx: ContextDep,
     principal: Reader,
     page: PageDep,
-    from_: Annotated[AwareDatetime | None, Query(alias="from", description="RFC 3339; default now")] = None,
-    to: Annotated[AwareDatetime | None, Query(description="RFC 3339; default 7 days after from; at most 31")] = None,
+    from_: Annotated[Moment | None, Query(alias="from", description="RFC 3339; default now")] = None,
+    to: Annotated[Moment | None, Query(description="RFC 3339; default 7 days after from; at most 31")] = None,
     counsellor_id: Annotated[uuid.UUID | None, Query(description="Only this counsellor's slots")] = None,
 ) -> list[SlotView]:
     """Free slots of a meeting kind: in the counsellors' hours, not on holidays, not in their calendars or meetings."""
@@ -107,8 +107,8 @@ async def get_meetings(
     principal: Reader,
     page: PageDep,
     counsellor_id: uuid.UUID | None = None,
-    from_: Annotated[AwareDatetime | None, Query(alias="from", description="RFC 3339; default now")] = None,
-    to: Annotated[AwareDatetime | None, Query(description="RFC 3339; default 31 days after from; at most 93")] = None,
+    from_: Annotated[Moment | None, Query(alias="from", description="RFC 3339; default now")] = None,
+    to: Annotated[Moment | None, Query(description="RFC 3339; default 31 days after from; at most 93")] = None,
 ) -> list[MeetingView]:
     """The tenant's meetings (any status) starting in the window, earliest first."""
     start = from_ or ctx.clock.now()

@@ -3,11 +3,26 @@
 from __future__ import annotations
 
 import uuid
-from typing import Literal
+from datetime import UTC, datetime
+from typing import Annotated, Literal
 
-from pydantic import AwareDatetime, BaseModel, Field
+from pydantic import AfterValidator, AwareDatetime, BaseModel, Field
 
 from frontdoor_agents.types import Text, UTCTime
+
+
+def _in_bounds(value: datetime) -> datetime:
+    # Far-off years overflow when converted to UTC or moved by a meeting's length (a 500): refuse them.
+    if value.year < 2000 or value.year > 2999:
+        raise ValueError("must be within the years 2000-2999")
+    at = value.astimezone(UTC)
+    if at.year < 2000 or at.year > 2999:
+        raise ValueError("must be within the years 2000-2999")
+    return at
+
+
+Moment = Annotated[AwareDatetime, AfterValidator(_in_bounds)]
+"""A time with an offset, within the years 2000-2999, as UTC."""
 
 Code = Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
 
@@ -49,7 +64,7 @@ class MeetingCreate(BaseModel):
 
     kind: str = Code
     counsellor_id: uuid.UUID
-    starts_at: AwareDatetime
+    starts_at: Moment
     member_id: uuid.UUID
     note: Text | None = Field(default=None, max_length=2000)
 
@@ -57,7 +72,7 @@ class MeetingCreate(BaseModel):
 class MeetingReschedule(BaseModel):
     """Move a meeting to another start (same counsellor, same kind)."""
 
-    starts_at: AwareDatetime
+    starts_at: Moment
 
 
 class MeetingView(BaseModel):

@@ -281,3 +281,17 @@ async def test_a_meeting_in_the_counsellors_calendar_feed_removes_the_slot(
     r = await book(client, randi, oslo(2027, 5, 4, 10))
     assert problem(r, 409) == ("slot_taken", "starts_at")
     assert r.json()["next_free"]["starts_at"] == z(oslo(2027, 5, 4, 11))
+
+
+async def test_times_in_far_off_years_are_refused_naming_the_field(client: httpx.AsyncClient) -> None:
+    randi = await counsellor(client)
+    await cv_kind(client, [randi])
+    body = {"kind": "cv", "counsellor_id": randi, "starts_at": "0001-01-01T00:30:00+01:00", "member_id": MEMBER}
+    r = await client.post("/v1/meetings", json=body)
+    assert r.status_code == 422 and r.json()["errors"][0]["field"] == "starts_at", r.text
+    r = await client.post("/v1/meetings", json=body | {"starts_at": "9999-12-31T23:30:00+00:00"})
+    assert r.status_code == 422 and r.json()["errors"][0]["field"] == "starts_at", r.text
+    r = await client.get("/v1/meeting-kinds/cv/slots", params={"from": "9999-12-31T23:00:00Z"})
+    assert r.status_code == 422 and r.json()["errors"][0]["field"] == "from", r.text
+    r = await client.get("/v1/meetings", params={"to": "0001-01-01T00:00:00+01:00"})
+    assert r.status_code == 422 and r.json()["errors"][0]["field"] == "to", r.text
