@@ -69,6 +69,9 @@ def builder(settings: Settings, clock: Clock) -> Callable[[Runtime], Awaitable[M
             db=runtime.db, clock=clock, notifier=forwards_notifier, interval_s=settings.followup_check_interval_s
         )
         keyword_worker = KeywordWorker(db=runtime.db, settings=settings, clock=clock)
+        # a dossier entry announces itself (members.dossier.entry_added): its keywords need not wait
+        # for the worker's interval
+        runtime.outbox.on_commit(keyword_worker.wake)
         return MembersContext(
             runtime=runtime,
             settings=settings,

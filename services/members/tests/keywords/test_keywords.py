@@ -240,6 +240,22 @@ async def test_an_entry_written_while_no_worker_runs_is_extracted_when_one_start
         assert context_of(app).keyword_worker.healthy()
 
 
+async def test_a_note_written_wakes_the_worker_so_its_keywords_do_not_wait_for_the_interval(
+    keywords_app: Callable[..., Any],
+) -> None:
+    # an interval no test outlives: only the wake after the note's commit can have extracted it
+    async with keywords_app(worker=True, keyword_interval_s=3600) as (client, app):
+        worker = context_of(app).keyword_worker
+        await eventually(lambda: worker._wake.is_set() is False)  # the start-up pass is done, it waits
+        member = await create_member(client)
+        written = await note(client, member["id"], NORWEGIAN_DISMISSALS[2])
+
+        async def extracted() -> list[str] | None:
+            return (await dossier_keywords(client, member["id"]))[written["id"]] or None
+
+        assert "oppsigelse" in await eventually(extracted)
+
+
 async def test_an_entry_committed_long_after_it_was_created_is_found_by_the_next_walk_from_the_start(
     client_app: tuple[httpx.AsyncClient, FastAPI], clock: ManualClock
 ) -> None:
