@@ -4,11 +4,15 @@
 clock), the engine, the HTTP client to the other services and the workers (the engine's
 timers, identification retries, the reconcile with the agents service). The workers whose
 work must wait until clients can reach the API (loading a tenant re-offers its waiting calls)
-wait for `runtime.serving` themselves.
+wait for `runtime.serving` themselves. `start()` takes the shard's fencing epoch before
+anything else touches routing state; when a newer process fences this one, `stop_process`
+(given by the app factory) ends it, after the consumers have left their groups.
 """
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Annotated
@@ -23,6 +27,7 @@ from frontdoor_common.workers import Worker
 from frontdoor_routing.agents.reconcile import ReconcileWorker
 from frontdoor_routing.calls.identification import Retrier
 from frontdoor_routing.engine.engine import Engine
+from frontdoor_routing.engine.fencing import LeaseWorker
 from frontdoor_routing.engine.timers import TimerWorker
 from frontdoor_routing.notifier import RoutingNotifier
 from frontdoor_routing.settings import Settings
@@ -40,6 +45,29 @@ class RoutingContext(Parts):
     http: httpx.AsyncClient  # to the members and agents services
     identification: Retrier
     workers: list[Worker] = field(default_factory=list)
+    # Ends the process once fenced (the app factory's; tests observe it).
+    stop_process: Callable[[], None] | None = None
+    _stopping: set[asyncio.Task[None]] = field(default_factory=set)
+
+    async def start(self) -> None:
+        """Take the shard's fencing epoch: before the seed, the workers and the consumers change anything."""
+        await self.engine.start()
+
+    def fenced(self) -> None:
+        """A newer process took the shard: the consumers leave their groups, then the process stops."""
+        task = asyncio.get_running_loop().create_task(self._stop_fenced(), name="routing-fenced-stop")
+        self._stopping.add(task)
+        task.add_done_callback(self._stopping.discard)
+
+    async def _stop_fenced(self) -> None:
+        # A consumer whose handler keeps failing would dead-letter the event (and mark it handled
+        # in the shared inbox, hiding it from the new owner): stop them before their retries run
+        # out; the event stays uncommitted and the new owner's group member handles it.
+        for consumer in list(self.runtime.consumers):
+            with contextlib.suppress(Exception):
+                await consumer.stop()
+        if self.stop_process is not None:
+            self.stop_process()
 
     @property
     def db(self) -> Database:
@@ -51,13 +79,15 @@ class RoutingContext(Parts):
         await self.http.aclose()
 
 
-def build(runtime: Runtime, settings: Settings, clock: Clock) -> RoutingContext:
+def build(
+    runtime: Runtime, settings: Settings, clock: Clock, stop_process: Callable[[], None] | None = None
+) -> RoutingContext:
     """Wire routing's parts on a runtime (its database, outbox, metrics and `serving` event)."""
     notifier = RoutingNotifier(runtime.outbox, clock)
     engine = Engine(db=runtime.db, settings=settings, clock=clock, notifier=notifier, registry=runtime.metrics.registry)
     http = httpx.AsyncClient(limits=httpx.Limits(max_connections=100))
     identification = Retrier(engine, http, settings, clock, runtime.serving)
-    return RoutingContext(
+    context = RoutingContext(
         runtime=runtime,
         settings=settings,
         clock=clock,
@@ -69,15 +99,21 @@ def build(runtime: Runtime, settings: Settings, clock: Clock) -> RoutingContext:
             TimerWorker(engine, clock, runtime.serving),
             identification,
             ReconcileWorker(engine, http, settings, clock, runtime.serving),
+            LeaseWorker(engine.lease),
         ],
+        stop_process=stop_process,
     )
+    engine.on_fenced = context.fenced
+    return context
 
 
-def builder(settings: Settings, clock: Clock) -> Callable[[Runtime], Awaitable[RoutingContext]]:
+def builder(
+    settings: Settings, clock: Clock, stop_process: Callable[[], None] | None = None
+) -> Callable[[Runtime], Awaitable[RoutingContext]]:
     """The `ServiceSpec.parts` of routing: its context, built in the lifespan."""
 
     async def parts(runtime: Runtime) -> RoutingContext:
-        return build(runtime, settings, clock)
+        return build(runtime, settings, clock, stop_process)
 
     return parts
 

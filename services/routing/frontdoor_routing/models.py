@@ -151,3 +151,15 @@ class TenantReasons(RoutingModel, table=True):
     tenant_id: str = Field(primary_key=True, max_length=64)
     reasons: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+class ShardLease(RoutingModel, table=True):
+    """Who holds a shard: the fencing epoch the newest routing process for it took (`engine/fencing.py`)."""
+
+    __tablename__ = "routing_shard_lease"
+
+    # The `shard` setting; "" for an unsharded deployment (one shard, every tenant).
+    shard: str = Field(primary_key=True, max_length=64)
+    epoch: int
+    holder: str = Field(max_length=200)  # host name and process id of the process that took it
+    taken_at: datetime = Field(sa_type=UTCDateTime)

@@ -6,6 +6,10 @@ tenant's core, writes what the core decided (call rows and their events, through
 notifier's outbox) and commits before releasing the lock. Offers reach agents' event
 streams only after the commit. If the transaction fails after the core moved, the tenant's
 core is rebuilt from the database, so memory never runs ahead of what is stored.
+
+Every transaction first checks this process still holds its shard's lease (`fencing.py`),
+before the core moves: a process a newer one fenced changes nothing, memory included, and
+refuses every later change (`ShardFenced`, 503) while `on_fenced` stops it.
 """
 
 from __future__ import annotations
@@ -13,7 +17,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 
 from prometheus_client import CollectorRegistry, Histogram
 from sqlalchemy import select
@@ -26,6 +30,7 @@ from frontdoor_common.errors import ServiceError
 from frontdoor_common.logging import get_logger
 from frontdoor_routing.core.model import RouterConfig
 from frontdoor_routing.core.router import Router
+from frontdoor_routing.engine.fencing import Lease, ShardFenced
 from frontdoor_routing.engine.loading import fill
 from frontdoor_routing.engine.mutation import Mutation
 from frontdoor_routing.engine.offer_hub import Note, OfferHub
@@ -48,8 +53,13 @@ class Engine:
         clock: Clock,
         notifier: RoutingNotifier,
         registry: CollectorRegistry,
+        lease: Lease | None = None,
+        on_fenced: Callable[[], None] | None = None,
     ) -> None:
         self.db = db
+        # The shard's fencing lease (taken by `start`, or by the first change if nobody did).
+        self.lease = lease or Lease(db, settings.shard)
+        self.on_fenced = on_fenced  # the composition root stops the process
         self.settings = settings
         self.clock = clock
         self.notifier = notifier
@@ -81,6 +91,12 @@ class Engine:
         )
 
     # ------------------------------------------------------------ start
+    async def start(self) -> int:
+        """Take the shard's next fencing epoch: before any tenant is loaded or offered."""
+        epoch = await self.lease.take(self.clock.now())
+        log.info("shard lease taken", shard=self.lease.shard, epoch=epoch, holder=self.lease.holder)
+        return epoch
+
     async def load_served(self) -> None:
         """Load every tenant this instance serves (its waiting calls are offered again)."""
         async with self.db.transaction() as session:
@@ -103,11 +119,16 @@ class Engine:
         async with self._lock:
             started = time.perf_counter()
             self.lock_wait.labels(service="routing").observe(started - waited)
+            if self.lease.fenced:  # a newer process owns the shard: attempt nothing
+                raise self.lease.refusal()
+            if self.lease.epoch is None:
+                await self.start()
             mutation: Mutation | None = None
             prior = self.tenants.get(tenant_id)
             memory = Memory.of(prior) if prior is not None else None
             try:
                 async with self.db.transaction() as session:
+                    await self._still_ours(session)  # before anything moves
                     tenant = self.tenants.get(tenant_id)
                     notes: list[Note] = []
                     if tenant is None:
@@ -118,6 +139,8 @@ class Engine:
                     self._current = mutation
                     yield mutation
                     await mutation.flush_events()
+            except ShardFenced:
+                raise  # checked first: nothing moved, and a fenced process writes nothing more
             except BaseException as exc:
                 # A refusal (4xx) raised before anything moved leaves the tenant as it is;
                 # anything else may have moved the core or the tenant's tables past what the
@@ -132,6 +155,27 @@ class Engine:
         assert mutation is not None  # the change committed
         self.hub.deliver(tenant_id, mutation.notes)
         self.wake.set()
+
+    async def _still_ours(self, session: AsyncSession) -> None:
+        """The fencing check, first in every transaction that writes routing state."""
+        try:
+            await self.lease.check(session)
+        except ShardFenced:
+            self._fenced()
+            raise
+
+    def _fenced(self) -> None:
+        """A newer process took the shard: say so loudly, once, and have the process stopped."""
+        log.error(
+            "routing shard fenced: a newer instance took the shard; refusing every change and stopping",
+            shard=self.lease.shard,
+            epoch=self.lease.epoch,
+            newer_epoch=self.lease.newer,
+            holder=self.lease.holder,
+        )
+        self.wake.set()  # the timer worker looks again and finds nothing to do
+        if self.on_fenced is not None:
+            self.on_fenced()
 
     def mutation_in(self, session: AsyncSession) -> Mutation:
         """The change running in `session` (a consumer handler is given the session only)."""
@@ -148,7 +192,11 @@ class Engine:
             self._memory[tenant_id] = memory
         try:
             async with self.db.transaction() as session:
+                await self._still_ours(session)  # loading writes (withdrawals, offers) too
                 _tenant, notes = await self._load(session, tenant_id)
+        except ShardFenced:
+            self.tenants.pop(tenant_id, None)  # never used again: every change is refused
+            return
         except Exception as again:  # the database is gone too: the next use loads the tenant
             self.tenants.pop(tenant_id, None)
             log.warning("rebuild deferred to the next use", tenant=tenant_id, error_type=type(again).__name__)
@@ -195,7 +243,9 @@ class Engine:
 
     # ------------------------------------------------------------ timers
     def deadlines(self) -> list[tuple[float, str]]:
-        """(next deadline, tenant) of every tenant whose core has a timer set."""
+        """(next deadline, tenant) of every tenant whose core has a timer set (none once fenced)."""
+        if self.lease.fenced:
+            return []
         return [(d, t) for t, s in self.tenants.items() if (d := s.router.next_deadline()) is not None]
 
     async def advance(self, tenant_id: str) -> None:
