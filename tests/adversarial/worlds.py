@@ -433,10 +433,35 @@ async def agents_world(service: ServiceProcess, bootstrap: str) -> World:
         )
     )
     window = {"from": start.isoformat(), "to": (start + timedelta(days=7)).isoformat()}
+    kind = "a-cv-meetings"
+    await ok(
+        await a.put(
+            f"/v1/meeting-kinds/{kind}",
+            json={
+                "name": "A's CV",
+                "minutes": 60,
+                "book_ahead_days": 60,
+                "min_notice_minutes": 0,
+                "counsellor_ids": [ag],
+            },
+        )
+    )
+    slot = (await ok(await a.get(f"/v1/meeting-kinds/{kind}/slots", params={"counsellor_id": ag})))[0]
+    meeting = await ok(
+        await a.post(
+            "/v1/meetings",
+            json={"kind": kind, "counsellor_id": ag, "starts_at": slot["starts_at"], "member_id": str(uuid.uuid4())},
+        ),
+        201,
+    )
+    meetings_window = {"from": (now() - timedelta(days=1)).isoformat(), "to": (now() + timedelta(days=60)).isoformat()}
 
     async def state() -> Any:
         return {
             "agent": await read(a, f"/v1/agents/{ag}"),
+            "meeting_kinds": await read(a, "/v1/meeting-kinds"),
+            "meeting": await read(a, f"/v1/meetings/{meeting['id']}"),
+            "meetings": await read(a, "/v1/meetings", **meetings_window),
             "teams": await read(a, "/v1/teams"),
             "events": await read(a, f"/v1/agents/{ag}/calendar/events"),
             "feed": await read(a, f"/v1/agents/{ag}/calendar/feed"),
@@ -451,6 +476,8 @@ async def agents_world(service: ServiceProcess, bootstrap: str) -> World:
         "queue_id": queue,
         "event_id": event["id"],
         "closure_id": closure["id"],
+        "code": kind,
+        "meeting_id": meeting["id"],
     }
     return World(tenant, ids, state, set(ids.values()))
 
@@ -469,6 +496,18 @@ def agents_requests(world: World) -> tuple[dict[tuple[str, str], Request], dict[
         ("PUT", "/v1/queues/{queue_id}/opening-hours"): Request(
             body={"hours": [{"days": ["sun"], "start": "00:00", "end": "01:00"}]}
         ),
+        # B may have a kind of the same code; with A's counsellor it is refused naming the field.
+        ("PUT", "/v1/meeting-kinds/{code}"): Request(
+            body={
+                "name": "B's",
+                "minutes": 60,
+                "book_ahead_days": 30,
+                "min_notice_minutes": 0,
+                "counsellor_ids": [world.ids["agent_id"]],
+            },
+            ok=(422,),
+        ),
+        ("POST", "/v1/meetings/{meeting_id}/reschedule"): Request(body={"starts_at": start.isoformat()}),
     }
     plain = {
         ("POST", "/admin/outbox/republish"): Request(ok=(200, 403, 503)),
@@ -492,6 +531,17 @@ def agents_requests(world: World) -> tuple[dict[tuple[str, str], Request], dict[
         ),
         ("GET", "/v1/opening"): Request(query={"queue_id": world.ids["queue_id"]}, ok=(200, 404)),
         ("GET", "/v1/workload"): Request(ok=(200,)),
+        ("GET", "/v1/meeting-kinds"): Request(ok=(200,)),
+        ("GET", "/v1/meetings"): Request(ok=(200,)),
+        ("POST", "/v1/meetings"): Request(
+            body={
+                "kind": world.ids["code"],
+                "counsellor_id": world.ids["agent_id"],
+                "starts_at": start.isoformat(),
+                "member_id": str(uuid.uuid4()),
+            },
+            ok=(404, 422),
+        ),
     }
     return on_paths, plain
 
