@@ -49,17 +49,16 @@ from ..conftest import TENANT, Platform, Rig
 
 
 @contextlib.asynccontextmanager
-async def other_process(rig: Rig, **kw: Any) -> AsyncIterator[Engine]:
-    """A second routing process's engine on the same database (its own connections)."""
+async def other_process(rig: Rig, shard: str | None = None) -> AsyncIterator[Engine]:
+    """A second routing process's engine on the same database (its own connections), for `shard`."""
     db = Database(rig.settings.effective_database_url)
     try:
         yield Engine(
             db=db,
-            settings=rig.settings,
+            settings=rig.settings.model_copy(update={"shard": shard}),
             clock=rig.clock,
             notifier=rig.engine.notifier,
             registry=CollectorRegistry(),
-            **kw,
         )
     finally:
         await db.dispose()
@@ -127,10 +126,7 @@ async def test_a_starting_engine_takes_the_next_epoch_and_an_unsharded_deploymen
     async with other_process(rig) as newer:
         assert await newer.start() == 2
     assert await _leases(rig.db) == [("", 2)]
-    sharded = rig.settings.model_copy(update={"shard": "3"})
-    async with other_process(rig, lease=None) as third:
-        third.lease.shard = "3"  # as `Lease(db, settings.shard)` builds it for ROUTING_SHARD=3
-        assert sharded.shard == third.lease.shard
+    async with other_process(rig, shard="3") as third:  # ROUTING_SHARD=3: a lease of its own
         assert await third.start() == 1
     assert sorted(await _leases(rig.db)) == [("", 2), ("3", 1)]
 
@@ -205,7 +201,8 @@ async def test_an_older_change_in_flight_commits_before_the_newer_process_takes_
     await rig.agent({q: 3})
     async with other_process(rig) as newer:
         async with rig.engine.mutation(TENANT) as m:
-            # the lease row is held by this change: the newer process's increment waits for its commit
+            # This change holds the lease row (PostgreSQL's row lock, SQLite's write lock): the newer
+            # process's increment waits for its commit. On PostgreSQL the wait is seen in pg_stat_activity.
             taking = asyncio.create_task(newer.start())
             if rig.db.dialect == "postgresql":
                 await eventually(lambda: _waiting_for_a_lock(rig.db))
