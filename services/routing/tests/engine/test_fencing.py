@@ -29,10 +29,12 @@ from sqlalchemy import func, select, text
 from sqlmodel import col
 
 from frontdoor_common.bus.broker import free_port
+from frontdoor_common.bus.consumer import claim
 from frontdoor_common.bus.events import Envelope
-from frontdoor_common.bus.tables import outbox
+from frontdoor_common.bus.tables import inbox, outbox
 from frontdoor_common.db import Database
 from frontdoor_common.events import routing as ev
+from frontdoor_common.events.agents import AgentPresenceChanged, AgentSnapshot, QueueMembership
 from frontdoor_common.testing import auth, eventually
 from frontdoor_routing.app import create_app
 from frontdoor_routing.calls.identification import Identification
@@ -40,6 +42,7 @@ from frontdoor_routing.calls.schemas import CallCreate
 from frontdoor_routing.calls.service import arrive
 from frontdoor_routing.engine.engine import Engine
 from frontdoor_routing.engine.fencing import ShardFenced
+from frontdoor_routing.inputs import RoutingInputs
 from frontdoor_routing.models import Call, ShardLease, metadata
 from frontdoor_routing.settings import Settings
 
@@ -194,6 +197,33 @@ async def test_a_change_after_a_newer_process_took_the_shard_fails_stores_nothin
     assert await _leases(rig.db) == [("", 2)]
     offered = [e for e in await _events(rig.db) if e.type == ev.CallOffered.name]
     assert [e.subject for e in offered] == [str(first.call.call_id)] * 2  # the old process's, then the newer's
+
+
+async def test_an_event_a_fenced_process_was_handed_is_left_unclaimed_for_the_newer_one(rig: Rig) -> None:
+    q = await rig.queue(ivr_digit="1")
+    await rig.agent({q: 3})
+    snap = AgentSnapshot(
+        agent_id=uuid.uuid4(),
+        tenant_id=TENANT,
+        name="Agent",
+        presence="available",
+        presence_since=rig.clock.now(),
+        available=True,
+        queues=[QueueMembership(queue_id=q)],
+    )
+    envelope = rig.envelope(AgentPresenceChanged(current=snap, at=rig.clock.now()))
+    async with other_process(rig) as newer:
+        await newer.start()
+        with pytest.raises(ShardFenced):
+            await rig.deliver(envelope)
+        async with rig.db.snapshot() as session:  # the inbox claim rolled back with the change
+            assert await session.scalar(select(func.count()).select_from(inbox)) == 0
+
+        async def claim_it(session: Any) -> bool:
+            return await claim(session, "inputs", envelope.id, envelope.type)
+
+        assert await RoutingInputs(newer).run(envelope, claim_it)  # handled by the newer process
+        assert snap.agent_id in newer.tenants[TENANT].agents
 
 
 async def test_an_older_change_in_flight_commits_before_the_newer_process_takes_the_shard(rig: Rig) -> None:
