@@ -4,7 +4,8 @@ Every change of seats happens with the course's row locked (FOR UPDATE on Postgr
 serialises writers with BEGIN IMMEDIATE), so two agents taking the last seat at once give one
 confirmed sign-up and one waiting, and each freed seat promotes exactly one waiting member.
 Each change writes a dossier entry of kind `course` for the member (`dossier.add`, so its event
-goes out; its own kind keeps the system's words out of the keyword trends) and a course event, in the caller's one transaction (never commits).
+goes out; its own kind keeps the system's words out of the keyword trends) and a course event,
+in the caller's one transaction (never commits).
 """
 
 from __future__ import annotations
