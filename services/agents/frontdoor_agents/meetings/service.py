@@ -9,6 +9,7 @@ the very same slot.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import uuid
 from dataclasses import dataclass
@@ -142,14 +143,21 @@ async def _slots(
     ws, we = day_span(days[0], tz, len(days)).start, day_span(days[0], tz, len(days)).end
     holidays = public_holidays(rules.cfg, ws, we)
     lines = await timelines(session, agents, tz, ws, we, rules.settings, except_meeting=except_meeting)
-    out: list[SlotView] = []
-    for agent in agents:
-        raw = agent.working_hours if agent.working_hours is not None else rules.cfg.opening_hours
-        starts = grid(weekly_intervals(rules_from_json(raw), tz, ws, we), rules.length, tz, holidays)
-        for s in free_starts(starts, rules.length, lines[agent.id], lo, hi):
-            if s < hi:
-                out.append(SlotView(counsellor_id=agent.id, starts_at=s, ends_at=s + rules.length))
-    return sorted(out, key=lambda v: (v.starts_at, str(v.counsellor_id)))
+    hours = [(a.id, a.working_hours if a.working_hours is not None else rules.cfg.opening_hours) for a in agents]
+    length = rules.length
+
+    def compute() -> list[SlotView]:
+        # CPU work whose size the request decides (up to 31 days of slots of up to 200 counsellors):
+        # in a thread, off the event loop
+        out: list[SlotView] = []
+        for agent_id, raw in hours:
+            starts = grid(weekly_intervals(rules_from_json(raw), tz, ws, we), length, tz, holidays)
+            for s in free_starts(starts, length, lines[agent_id], lo, hi):
+                if s < hi:
+                    out.append(SlotView(counsellor_id=agent_id, starts_at=s, ends_at=s + length))
+        return sorted(out, key=lambda v: (v.starts_at, str(v.counsellor_id)))
+
+    return await asyncio.to_thread(compute)
 
 
 async def slots(

@@ -42,5 +42,30 @@ def is_free(timeline: Sequence[Segment], start: datetime, end: datetime) -> bool
 def free_starts(
     starts: Sequence[datetime], length: timedelta, timeline: Sequence[Segment], earliest: datetime, latest: datetime
 ) -> list[datetime]:
-    """The grid starts in [earliest, latest] whose whole slot is free."""
-    return [s for s in starts if earliest <= s <= latest and is_free(timeline, s, s + length)]
+    """The grid starts in [earliest, latest] whose whole slot is free (`is_free` for each).
+
+    One walk over both, in start order: the cost grows with slots plus segments, not their product
+    (31 days of 15-minute slots against a long timeline, for up to 200 counsellors, is what a
+    request may ask)."""
+    segments = sorted(timeline, key=lambda seg: seg.start)
+    out: list[datetime] = []
+    first = 0
+    for start in sorted(starts):
+        if not earliest <= start <= latest:
+            continue
+        end = start + length
+        while first < len(segments) and segments[first].end <= start:
+            first += 1
+        covered, free = start, True
+        for seg in segments[first:]:
+            if seg.start >= end:
+                break
+            if seg.end <= start:
+                continue
+            if seg.on:
+                free = False
+                break
+            covered = max(covered, seg.end)
+        if free and covered >= end:
+            out.append(start)
+    return out
