@@ -189,7 +189,9 @@ async def test_failed_inputs_and_timers_leave_the_tenant_as_before_and_apply_onc
                 await send()
                 await eventually(lambda: len(seen) > n)
                 assert await picture(p, ids) == before
-            await eventually(applied)
+            # room for the consumer's retry to come round on a loaded machine (a PostgreSQL run beside
+            # another test run missed 20 s once; cause not found: see the stop note)
+            await eventually(applied, timeout=60)
 
         # an agent's presence (the call waiting is offered to them once it applies)
         await input_fails(lambda: p.agent(ada, {q: 3}), lambda: p.tenant().router.offer_of(uuid.UUID(ids[0])))
