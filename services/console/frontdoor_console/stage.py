@@ -280,6 +280,13 @@ def sign_in(
 ) -> None:
     """The development sign-in as a person does it; then the language (None: leave the default)."""
     page.goto(base + start)
+    for attempt in range(3):
+        # the sign-in page lists the staff from the agents service; a page drawn while agents was slow
+        # to answer (a loaded machine) lists nobody: load it again, as a person would
+        if page.get_by_label(name).count() or attempt == 2:
+            break
+        page.wait_for_timeout(2000)
+        page.reload()
     page.get_by_label(name).check()
     page.select_option("#role", role)
     page.click("form[action='/signin/dev'] button[type=submit]")
