@@ -17,6 +17,7 @@ import statistics
 import tempfile
 import time
 import uuid
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
@@ -190,24 +191,35 @@ async def bench_engine(url: str, members: int, lookups: int) -> dict[str, Any]:
     }
 
 
-async def main_async(args: argparse.Namespace) -> dict[str, Any]:
-    """Run on SQLite, and on PostgreSQL when asked."""
+async def on_each_engine(
+    prefix: str, postgres: str | None, run: Callable[[str], Awaitable[dict[str, Any]]]
+) -> list[dict[str, Any]]:
+    """`run(url)` on a fresh SQLite database, then on a fresh PostgreSQL one when `postgres` (an
+    admin URL) is given; each database is dropped after its run."""
     results = []
-    tmp = Path(tempfile.mkdtemp(prefix="members-bench-"))
+    tmp = Path(tempfile.mkdtemp(prefix=prefix))
     url, drop = create_database("sqlite", tmp)
     try:
-        results.append(await bench_engine(url, args.members, args.lookups))
+        results.append(await run(url))
     finally:
         drop()
-    if args.postgres:
+    if postgres:
         import os
 
-        os.environ["TEST_POSTGRES_URL"] = args.postgres
+        os.environ["TEST_POSTGRES_URL"] = postgres
         url, drop = await asyncio.to_thread(create_database, "postgresql", tmp)
         try:
-            results.append(await bench_engine(url, args.members, args.lookups))
+            results.append(await run(url))
         finally:
             await asyncio.to_thread(drop)
+    return results
+
+
+async def main_async(args: argparse.Namespace) -> dict[str, Any]:
+    """Run on SQLite, and on PostgreSQL when asked."""
+    results = await on_each_engine(
+        "members-bench-", args.postgres, lambda url: bench_engine(url, args.members, args.lookups)
+    )
     return {"benchmark": "members.lookup_by_phone", "results": results}
 
 

@@ -10,20 +10,17 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import os
 import statistics
-import tempfile
 import time
 import uuid
 from datetime import UTC, date, datetime, timedelta
-from pathlib import Path
 from typing import Any
 
 from sqlalchemy import insert, text
 
 from frontdoor_common.db import Database
 from frontdoor_common.migrations import upgrade
-from frontdoor_common.testing import create_database
+from frontdoor_members.bench import on_each_engine
 from frontdoor_members.dossier.models import DossierEntry
 from frontdoor_members.keywords import repository
 from frontdoor_members.keywords.models import KeywordExtraction
@@ -112,20 +109,9 @@ async def bench_engine(url: str, entries: int, repeat: int) -> dict[str, Any]:
 
 async def main_async(args: argparse.Namespace) -> dict[str, Any]:
     """Run on SQLite, and on PostgreSQL when asked."""
-    results = []
-    tmp = Path(tempfile.mkdtemp(prefix="keywords-bench-"))
-    url, drop = create_database("sqlite", tmp)
-    try:
-        results.append(await bench_engine(url, args.entries, args.repeat))
-    finally:
-        drop()
-    if args.postgres:
-        os.environ["TEST_POSTGRES_URL"] = args.postgres
-        url, drop = await asyncio.to_thread(create_database, "postgresql", tmp)
-        try:
-            results.append(await bench_engine(url, args.entries, args.repeat))
-        finally:
-            await asyncio.to_thread(drop)
+    results = await on_each_engine(
+        "keywords-bench-", args.postgres, lambda url: bench_engine(url, args.entries, args.repeat)
+    )
     return {"benchmark": "members.keywords.pending", "results": results}
 
 
