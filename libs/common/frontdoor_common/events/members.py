@@ -298,3 +298,87 @@ class CourseCancelled(MembersEvent):
 
     def key(self) -> str:
         return str(self.course_id)
+
+
+# Messages: a member's email or web-form message, a contact in the same queues as calls.
+MessageChannel = Literal["email", "webform"]
+
+
+class MessageEvent(MembersEvent):
+    """Base of message events: ids and routing facts only (no sender address, subject or text: an
+    agent reads the message from members); keyed by message id."""
+
+    message_id: uuid.UUID
+    tenant_id: str
+    channel: MessageChannel
+    member_id: uuid.UUID | None = None  # None: the sender was not identified (an unidentified contact)
+    department_id: uuid.UUID | None = None
+    reason: str | None = None  # a code of the tenant's reasons, when the form or the mailbox names one
+    mailbox: str | None = None  # which of the union's addresses or forms it came in through, e.g. "kontakt"
+
+    def key(self) -> str:
+        return str(self.message_id)
+
+
+class MessageReceived(MessageEvent):
+    """A message arrived and waits for an agent: routing makes it a task in a queue."""
+
+    name = "members.message.received"
+    received_at: datetime
+
+
+class MessageAnswered(MessageEvent):
+    """An agent's reply to the message was queued for sending (routing ends the task)."""
+
+    name = "members.message.answered"
+    agent_id: uuid.UUID | None = None
+    answered_at: datetime
+
+
+# Notices: what the platform tells a member (a booking's confirmation, the day-before reminder, a
+# waiting list's move, the department's address when they leave or move). Members writes them, the
+# surveys service's SMS gateway sends them.
+NoticeKind = Literal[
+    "course_confirmed",
+    "course_waiting",
+    "course_promoted",
+    "course_signup_cancelled",
+    "course_cancelled",
+    "meeting_booked",
+    "meeting_rescheduled",
+    "meeting_cancelled",
+    "meeting_reminder",
+    "department_address",
+]
+
+
+class NoticeRequested(MembersEvent):
+    """Send `body` to the member's number `to` from `not_before` on (once: `notice_id` is the key a
+    sender deduplicates by). The one kind of members event that carries a number and a text: a
+    notice is addressed; the text is the platform's template, never an agent's words."""
+
+    name = "members.notice.requested"
+    notice_id: uuid.UUID
+    tenant_id: str
+    member_id: uuid.UUID
+    kind: NoticeKind
+    to: str
+    body: str
+    not_before: datetime
+    at: datetime
+
+    def key(self) -> str:
+        return str(self.member_id)
+
+
+class NoticeWithdrawn(MembersEvent):
+    """A notice not yet sent must not be sent (a reminder for a meeting that moved or was cancelled)."""
+
+    name = "members.notice.withdrawn"
+    notice_id: uuid.UUID
+    tenant_id: str
+    member_id: uuid.UUID
+    at: datetime
+
+    def key(self) -> str:
+        return str(self.member_id)
