@@ -28,6 +28,7 @@ SCOPES = {
     "members:read": "Read members with personal data masked",
     "members:write": "Create and change members, contacts and the dossier",
     "members:pii": "Read unmasked personal data of verified contacts",
+    "members:configure": "Set the tenant's reasons, playbooks and departments",
     "agents:read": "Read agents, presence, calendars and availability",
     "agents:write": "Manage agents, presence and calendars",
     "callbacks:read": "Read callbacks",

@@ -50,6 +50,8 @@ def test_roles_rank_and_carry_their_scopes() -> None:
     assert not at_least("intruder", "agent") and scopes_for("intruder") == ()
     assert "members:pii" in scopes_for("agent") and "surveys:read" not in scopes_for("agent")
     assert "surveys:write" in scopes_for("administrator") and "admin" not in scopes_for("administrator")
+    # the tenant's reasons, playbooks and departments: administrators only
+    assert "members:configure" in scopes_for("administrator") and "members:configure" not in scopes_for("supervisor")
 
 
 @pytest.mark.parametrize(

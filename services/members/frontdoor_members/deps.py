@@ -13,6 +13,9 @@ from frontdoor_common.auth import Principal, require
 
 Reader = Annotated[Principal, require("members:read")]
 Writer = Annotated[Principal, require("members:write")]
+# The tenant's vocabulary and organisation (reasons, playbooks, departments): an administrator's,
+# never an agent's, though agents write members and dossiers all day.
+Configurer = Annotated[Principal, require("members:configure")]
 Admin = Annotated[Principal, require("admin")]
 
 

@@ -29,7 +29,7 @@ _AGENT = (
     "callbacks:write",
 )
 _SUPERVISOR = (*_AGENT, "routing:write", "surveys:read")
-_ADMINISTRATOR = (*_SUPERVISOR, "surveys:write")
+_ADMINISTRATOR = (*_SUPERVISOR, "surveys:write", "members:configure")
 
 ROLE_SCOPES: dict[Role, tuple[str, ...]] = {
     "agent": _AGENT,

@@ -6,7 +6,7 @@ from fastapi import APIRouter, Response
 
 from frontdoor_common.service import SessionDep
 from frontdoor_members.context import ContextDep
-from frontdoor_members.deps import Reader, Writer
+from frontdoor_members.deps import Configurer, Reader
 from frontdoor_members.playbooks import service
 from frontdoor_members.playbooks.models import Playbook
 from frontdoor_members.playbooks.schemas import PlaybookCreate, PlaybookView
@@ -33,7 +33,7 @@ async def get_playbook(code: str, session: SessionDep, ctx: ContextDep, principa
 
 @router.put("/v1/playbooks/{code}", response_model=PlaybookView, summary="Set the playbook of one reason")
 async def put_playbook(
-    code: str, body: PlaybookCreate, session: SessionDep, ctx: ContextDep, principal: Writer
+    code: str, body: PlaybookCreate, session: SessionDep, ctx: ContextDep, principal: Configurer
 ) -> PlaybookView:
     """Set the whole playbook; `code` must be one of the tenant's reasons (422 naming `code`), the
     transfer number a valid one (422 naming `transfer_number`; stored as E.164)."""
@@ -44,7 +44,7 @@ async def put_playbook(
 
 
 @router.delete("/v1/playbooks/{code}", status_code=204, summary="Remove the playbook of one reason")
-async def delete_playbook(code: str, session: SessionDep, ctx: ContextDep, principal: Writer) -> Response:
+async def delete_playbook(code: str, session: SessionDep, ctx: ContextDep, principal: Configurer) -> Response:
     """Remove the playbook (404 if the reason has none)."""
     await service.delete(session, principal.tenant_id, code, ctx.settings.default_country)
     return Response(status_code=204)

@@ -9,7 +9,7 @@ from fastapi import APIRouter
 from frontdoor_common.notifier import snapshot
 from frontdoor_common.service import SessionDep
 from frontdoor_members.context import ContextDep
-from frontdoor_members.deps import PageDep, Reader, Writer
+from frontdoor_members.deps import Configurer, PageDep, Reader
 from frontdoor_members.tenants import service
 from frontdoor_members.tenants.schemas import (
     DepartmentCreate,
@@ -34,7 +34,7 @@ async def get_settings(session: SessionDep, ctx: ContextDep, principal: Reader) 
 
 @router.put("/v1/tenant/settings", response_model=TenantSettingsView, summary="Set country and reasons")
 async def put_settings(
-    body: TenantSettingsUpdate, session: SessionDep, ctx: ContextDep, principal: Writer
+    body: TenantSettingsUpdate, session: SessionDep, ctx: ContextDep, principal: Configurer
 ) -> TenantSettingsView:
     """Set the tenant's country rules and contact reasons (announced as members.tenant.reasons_changed)."""
     return _view(await service.configure(session, ctx.notifier, principal.tenant_id, body, now=ctx.clock.now()))
@@ -42,7 +42,7 @@ async def put_settings(
 
 @router.post("/v1/departments", response_model=DepartmentView, status_code=201, summary="Add a department")
 async def create_department(
-    body: DepartmentCreate, session: SessionDep, ctx: ContextDep, principal: Writer
+    body: DepartmentCreate, session: SessionDep, ctx: ContextDep, principal: Configurer
 ) -> DepartmentView:
     """Add a department with the workplaces that belong to it."""
     department = await service.create_department(session, principal.tenant_id, body, now=ctx.clock.now())
@@ -65,7 +65,7 @@ async def get_department(department_id: uuid.UUID, session: SessionDep, principa
 
 @router.patch("/v1/departments/{department_id}", response_model=DepartmentView, summary="Change a department")
 async def update_department(
-    department_id: uuid.UUID, body: DepartmentUpdate, session: SessionDep, principal: Writer
+    department_id: uuid.UUID, body: DepartmentUpdate, session: SessionDep, principal: Configurer
 ) -> DepartmentView:
     """Change the given fields (the case workers' address, for forwards; its name, code or
     workplaces). A field left out is unchanged; null clears the email only."""
