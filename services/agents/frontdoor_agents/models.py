@@ -81,6 +81,8 @@ class Agent(AgentsModel, table=True):
     extension: str | None = Field(default=None, max_length=32)
     languages: list[str] = _json()
     team_id: uuid.UUID | None = Field(default=None, foreign_key="teams.id")
+    # The members service's department (opaque here, like a member id): whose members a counsellor meets.
+    department_id: uuid.UUID | None = None
     working_hours: list[dict[str, Any]] | None = _json(nullable=True)
     active: bool = True
     presence: str = Field(default="logged_out", max_length=16)
@@ -228,12 +230,15 @@ class Meeting(AgentsModel, table=True):
         UniqueConstraint("tenant_id", "counsellor_id", "held_start", name="uq_meetings_counsellor_slot"),
         Index("ix_meetings_counsellor", "counsellor_id", "starts_at"),
         Index("ix_meetings_tenant", "tenant_id", "starts_at"),
+        Index("ix_meetings_member", "tenant_id", "member_id", "starts_at"),
     )
     id: uuid.UUID = Field(default_factory=new_id, primary_key=True)
     tenant_id: str = Field(max_length=64)
     kind: str = Field(max_length=64)
     counsellor_id: uuid.UUID = Field(foreign_key="agents.id")
     member_id: uuid.UUID
+    # The member's department the booking named (opaque, the members service's), if it named one.
+    department_id: uuid.UUID | None = None
     note: str | None = Field(default=None, max_length=2000)
     status: str = Field(default="booked", max_length=16)
     starts_at: datetime = _ts()

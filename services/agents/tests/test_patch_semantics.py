@@ -76,7 +76,12 @@ async def test_openapi_says_which_fields_may_be_null(client: httpx.AsyncClient) 
     def nullable(prop: dict) -> bool:
         return any(alt.get("type") == "null" for alt in prop.get("anyOf", []))
 
-    assert {name for name, prop in schema.items() if nullable(prop)} == {"extension", "team_id", "working_hours"}
+    assert {name for name, prop in schema.items() if nullable(prop)} == {
+        "extension",
+        "team_id",
+        "department_id",
+        "working_hours",
+    }
     assert all("default" not in prop for prop in schema.values())
 
 

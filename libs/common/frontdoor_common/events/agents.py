@@ -35,6 +35,8 @@ class AgentSnapshot(BaseModel):
     extension: str | None = None
     languages: list[str] = []
     team_id: uuid.UUID | None = None
+    # The members service's department whose members this counsellor meets (an opaque id), if any.
+    department_id: uuid.UUID | None = None
     presence: Presence = "logged_out"
     presence_reason: str | None = None
     presence_since: datetime | None = None

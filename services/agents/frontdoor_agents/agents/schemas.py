@@ -38,20 +38,24 @@ class AgentCreate(BaseModel):
     extension: str | None = Field(default=None, pattern=r"^[0-9*#+]{1,32}$")
     languages: list[Language] = Field(default_factory=lambda: ["no"], max_length=20)
     team_id: uuid.UUID | None = None
+    department_id: uuid.UUID | None = Field(
+        default=None, description="The members service's department whose members this counsellor meets (opaque)"
+    )
     working_hours: list[WeeklyRule] | None = Field(
         default=None, description="Weekly working hours in the tenant's time zone; null: not limited by hours"
     )
 
 
 class AgentUpdate(BaseModel):
-    """Changes to an agent. A field left out stays as it is. `extension`, `team_id` and `working_hours`
-    may be null (no extension, no team, not limited by working hours); `name`, `languages` and `active`
-    may not (422 naming the field)."""
+    """Changes to an agent. A field left out stays as it is. `extension`, `team_id`, `department_id` and
+    `working_hours` may be null (no extension, no team, no department, not limited by working hours);
+    `name`, `languages` and `active` may not (422 naming the field)."""
 
     name: Text = absent(min_length=1, max_length=200)
     extension: str | None = absent(pattern=r"^[0-9*#+]{1,32}$", description="null: no extension")
     languages: list[Language] = absent(max_length=20)
     team_id: uuid.UUID | None = absent(description="null: no team")
+    department_id: uuid.UUID | None = absent(description="The members service's department (opaque); null: none")
     working_hours: list[WeeklyRule] | None = absent(description="null: not limited by working hours")
     active: bool = absent()
 
@@ -73,6 +77,7 @@ class AgentView(BaseModel):
     extension: str | None
     languages: list[str]
     team_id: uuid.UUID | None
+    department_id: uuid.UUID | None
     working_hours: list[dict[str, Any]] | None
     active: bool
     presence: str

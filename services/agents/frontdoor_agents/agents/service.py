@@ -110,6 +110,7 @@ async def create_agent(
         extension=body.extension,
         languages=[lang.lower() for lang in body.languages],
         team_id=body.team_id,
+        department_id=body.department_id,
         working_hours=[r.stored() for r in body.working_hours] if body.working_hours is not None else None,
         presence="logged_out",
         presence_since=now,
@@ -139,6 +140,8 @@ async def update_agent(
     if "team_id" in given:
         await _check_team(session, tenant, body.team_id)
         agent.team_id = body.team_id
+    if "department_id" in given:
+        agent.department_id = body.department_id
     if "extension" in given:
         await _check_extension(session, tenant, body.extension, agent.id)
         agent.extension = body.extension

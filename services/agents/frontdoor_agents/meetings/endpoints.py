@@ -78,6 +78,10 @@ async def get_slots(
     from_: Annotated[Moment | None, Query(alias="from", description="RFC 3339; default now")] = None,
     to: Annotated[Moment | None, Query(description="RFC 3339; default 7 days after from; at most 31")] = None,
     counsellor_id: Annotated[uuid.UUID | None, Query(description="Only this counsellor's slots")] = None,
+    department_id: Annotated[
+        uuid.UUID | None,
+        Query(description="Only counsellors of this department (the members service's id, e.g. the member's)"),
+    ] = None,
 ) -> list[SlotView]:
     """Free slots of a meeting kind: in the counsellors' hours, not on holidays, not in their calendars or meetings."""
     now = ctx.clock.now()
@@ -85,7 +89,9 @@ async def get_slots(
     end = to or start + timedelta(days=7)
     # Read-only: calendars are expanded here, and a read-only transaction never takes the write lock.
     async with ctx.db.snapshot() as session:
-        found = await service.slots(session, principal.tenant_id, code, start, end, counsellor_id, now, ctx.settings)
+        found = await service.slots(
+            session, principal.tenant_id, code, start, end, counsellor_id, now, ctx.settings, department_id
+        )
     return page.of(found)
 
 
@@ -107,14 +113,18 @@ async def get_meetings(
     principal: Reader,
     page: PageDep,
     counsellor_id: uuid.UUID | None = None,
+    member_id: Annotated[uuid.UUID | None, Query(description="Only this member's meetings")] = None,
     from_: Annotated[Moment | None, Query(alias="from", description="RFC 3339; default now")] = None,
     to: Annotated[Moment | None, Query(description="RFC 3339; default 31 days after from; at most 93")] = None,
 ) -> list[MeetingView]:
-    """The tenant's meetings (any status) starting in the window, earliest first."""
+    """The tenant's meetings (any status) starting in the window, earliest first (a member's upcoming ones:
+    `member_id` and the default window)."""
     start = from_ or ctx.clock.now()
     end = to or start + timedelta(days=31)
     window_limit(start, end)
-    rows = await service.list_meetings(session, principal.tenant_id, counsellor_id, start, end, page.offset, page.limit)
+    rows = await service.list_meetings(
+        session, principal.tenant_id, counsellor_id, start, end, page.offset, page.limit, member_id
+    )
     return [_meeting_view(m) for m in rows]
 
 

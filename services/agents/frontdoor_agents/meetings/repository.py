@@ -59,13 +59,17 @@ async def list_meetings(
     end: datetime,
     offset: int,
     limit: int,
+    member_id: uuid.UUID | None = None,
 ) -> list[Meeting]:
-    """The tenant's meetings (any status) starting in [start, end), earliest first."""
+    """The tenant's meetings (any status) starting in [start, end), earliest first (of one counsellor or
+    member, if given)."""
     query = select(Meeting).where(
         Meeting.tenant_id == tenant, col(Meeting.starts_at) >= start, col(Meeting.starts_at) < end
     )
     if counsellor_id is not None:
         query = query.where(Meeting.counsellor_id == counsellor_id)
+    if member_id is not None:
+        query = query.where(Meeting.member_id == member_id)
     query = query.order_by(col(Meeting.starts_at), col(Meeting.id)).offset(offset).limit(limit)
     return list(await session.scalars(query))
 

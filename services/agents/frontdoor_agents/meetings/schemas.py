@@ -66,6 +66,11 @@ class MeetingCreate(BaseModel):
     counsellor_id: uuid.UUID
     starts_at: Moment
     member_id: uuid.UUID
+    department_id: uuid.UUID | None = Field(
+        default=None,
+        description="The member's department (the members service's id): the counsellor must be of it (422"
+        " `counsellor_not_in_department` otherwise), and `next_free` offers only its counsellors",
+    )
     note: Text | None = Field(default=None, max_length=2000)
 
 
@@ -82,6 +87,7 @@ class MeetingView(BaseModel):
     kind: str
     counsellor_id: uuid.UUID
     member_id: uuid.UUID
+    department_id: uuid.UUID | None
     note: str | None
     status: Literal["booked", "cancelled", "no_show"]
     starts_at: UTCTime

@@ -111,6 +111,12 @@ class _Rules:
     kind: MeetingKind
     now: datetime
     settings: Settings
+    # A booking that names the member's department: only its counsellors are offered as the next free slot.
+    department_id: uuid.UUID | None = None
+
+    def may_hold(self, agent: Agent) -> bool:
+        """Whether this counsellor is active and of the department asked for (if one was)."""
+        return agent.active and (self.department_id is None or agent.department_id == self.department_id)
 
     @property
     def length(self) -> timedelta:
@@ -169,8 +175,10 @@ async def slots(
     counsellor_id: uuid.UUID | None,
     now: datetime,
     settings: Settings,
+    department_id: uuid.UUID | None = None,
 ) -> list[SlotView]:
-    """Free slots of a kind in [start, end) (at most 31 days), of one allowed counsellor or all of them."""
+    """Free slots of a kind in [start, end) (at most 31 days), of one allowed counsellor or all of them,
+    and only of the counsellors of `department_id` if it is given."""
     if end <= start:
         raise InvalidInput("'to' must be after 'from'.", field="to", error_id="end_before_start")
     if end - start > MAX_SLOT_WINDOW:
@@ -180,15 +188,16 @@ async def slots(
     if counsellor_id is not None:
         await agent_or_404(session, tenant, counsellor_id)
         allowed = [counsellor_id] if counsellor_id in allowed else []
-    agents = [a for a in await _agents(session, tenant, allowed) if a.active]
-    rules = _Rules(await get_config(session, tenant), kind, now, settings)
+    rules = _Rules(await get_config(session, tenant), kind, now, settings, department_id)
+    agents = [a for a in await _agents(session, tenant, allowed) if rules.may_hold(a)]
     return await _slots(session, rules, agents, start, end)
 
 
 async def _next_free(
     session: AsyncSession, rules: _Rules, counsellor: Agent, after: datetime, except_meeting: uuid.UUID | None
 ) -> SlotView | None:
-    """The next free slot of this counsellor after `after`, else of any allowed counsellor (within 31 days)."""
+    """The next free slot of this counsellor after `after`, else of any allowed counsellor (of the booking's
+    department, if it named one) within 31 days."""
     start = max(after, rules.now)
     found = await _slots(session, rules, [counsellor], start, start + MAX_SLOT_WINDOW, except_meeting=except_meeting)
     if found:
@@ -196,7 +205,7 @@ async def _next_free(
     others = [
         a
         for a in await _agents(session, rules.cfg.tenant_id, _counsellors(rules.kind))
-        if a.active and a.id != counsellor.id
+        if rules.may_hold(a) and a.id != counsellor.id
     ]
     found = await _slots(session, rules, others, start, start + MAX_SLOT_WINDOW, except_meeting=except_meeting)
     return found[0] if found else None
@@ -295,7 +304,13 @@ async def book(
     if kind is None:
         raise InvalidInput("No such meeting kind.", field="kind", error_id="unknown_meeting_kind")
     counsellor = await agent_or_404(session, tenant, body.counsellor_id)
-    rules = _Rules(await get_config(session, tenant), kind, now, settings)
+    if body.department_id is not None and counsellor.department_id != body.department_id:
+        raise InvalidInput(
+            "This counsellor is not of the member's department.",
+            field="department_id",
+            error_id="counsellor_not_in_department",
+        )
+    rules = _Rules(await get_config(session, tenant), kind, now, settings, body.department_id)
     starts_at = body.starts_at.astimezone(UTC)
     await _check(session, rules, counsellor, starts_at)
     meeting = Meeting(
@@ -303,6 +318,7 @@ async def book(
         kind=kind.code,
         counsellor_id=counsellor.id,
         member_id=body.member_id,
+        department_id=body.department_id,
         note=body.note,
         status="booked",
         starts_at=starts_at,
@@ -371,7 +387,7 @@ async def reschedule(
     if kind is None:
         raise Conflict("The meeting's kind no longer exists.", error_id="meeting_kind_gone")
     counsellor = await agent_or_404(session, tenant, meeting.counsellor_id)
-    rules = _Rules(await get_config(session, tenant), kind, now, settings)
+    rules = _Rules(await get_config(session, tenant), kind, now, settings, meeting.department_id)
     starts_at = starts_at.astimezone(UTC)
     await _check(session, rules, counsellor, starts_at, except_meeting=meeting.id)
     previous = (meeting.starts_at, meeting.ends_at)
@@ -420,8 +436,11 @@ async def list_meetings(
     end: datetime,
     offset: int,
     limit: int,
+    member_id: uuid.UUID | None = None,
 ) -> list[Meeting]:
-    """The tenant's meetings starting in [start, end), earliest first."""
+    """The tenant's meetings starting in [start, end), earliest first (of one counsellor or member, if given).
+
+    A member id is the members service's, opaque here: an unknown one simply has no meetings."""
     if counsellor_id is not None:
         await agent_or_404(session, tenant, counsellor_id)
-    return await repo.list_meetings(session, tenant, counsellor_id, start, end, offset, limit)
+    return await repo.list_meetings(session, tenant, counsellor_id, start, end, offset, limit, member_id)
