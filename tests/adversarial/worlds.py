@@ -282,11 +282,28 @@ async def members_world(service: ServiceProcess, bootstrap: str) -> World:
         201,
     )
     signup = await ok(await a.post(f"/v1/courses/{course['id']}/signups", json={"member_id": m}), 201)
+    # a course imported from A's course system: B's import of the same uid must make B's own
+    a_feed = b"uid,title,starts_at,ends_at,seats\nA1,A's imported course,2099-03-01T09:00:00Z,2099-03-01T10:00:00Z,5\n"
+    await ok(await a.post("/v1/courses/import", content=a_feed, headers={"Content-Type": "text/csv"}), 200)
+    await ok(await a.put("/v1/mailboxes/a-form", json={"address": f"a-{tenant[:8]}@a.example"}), 201)
+    message = await ok(
+        await a.post(
+            "/v1/messages",
+            json={
+                "mailbox": "a-form",
+                "name": "A",
+                "email": "a@a.example",
+                "subject": "A's question",
+                "text": "A's text",
+            },
+        ),
+        201,
+    )
     # the keyword worker extracts the note's and the forward's keywords after the write (the sign-up's
     # entry is the system's words: none): wait for them, so A's state does not change under the sweep
     for _ in range(300):
         entries = (await read(a, f"/v1/members/{m}/log"))["body"]["entries"]
-        if all(e["keywords"] for e in entries if e["kind"] in ("log", "remark")):
+        if all(e["keywords"] for e in entries if e["kind"] in ("log", "remark", "message")):
             break
         await asyncio.sleep(0.1)
     else:
@@ -308,6 +325,9 @@ async def members_world(service: ServiceProcess, bootstrap: str) -> World:
             "courses": await read(a, "/v1/courses"),
             "course": await read(a, f"/v1/courses/{course['id']}"),
             "signups": await read(a, f"/v1/members/{m}/signups"),
+            "messages": await read(a, "/v1/messages"),
+            "message": await read(a, f"/v1/messages/{message['id']}"),
+            "mailboxes": await read(a, "/v1/mailboxes"),
         }
 
     ids = {
@@ -322,6 +342,8 @@ async def members_world(service: ServiceProcess, bootstrap: str) -> World:
         "department_id": department["id"],
         "course_id": course["id"],
         "signup_id": signup["id"],
+        "message_id": message["id"],
+        "name": "a-form",
     }
     world = World(tenant, ids, state, set(ids.values()))
     world.ids["_kid"] = str(invoice.get("kid") or "")
@@ -346,6 +368,11 @@ def members_requests(world: World) -> tuple[dict[tuple[str, str], Request], dict
         ("PATCH", "/v1/departments/{department_id}"): Request(body={"email": "b@b.example"}),
         ("PATCH", "/v1/courses/{course_id}"): Request(body={"seats": 1}),
         ("POST", "/v1/courses/{course_id}/signups"): Request(body={"member_id": m}),
+        ("POST", "/v1/messages/{message_id}/replies"): Request(body={"text": "B"}),
+        ("POST", "/v1/messages/{message_id}/member"): Request(body={"member_id": m}),
+        # mailbox names are per tenant: B's PUT of "a-form" makes B's own, A's stays as it was
+        ("PUT", "/v1/mailboxes/{name}"): Request(body={"address": None}, ok=(201,)),
+        ("DELETE", "/v1/mailboxes/{name}"): Request(ok=(204, 404)),
     }
     plain = {
         ("POST", "/admin/outbox/republish"): Request(ok=(200, 403, 503)),
@@ -369,6 +396,22 @@ def members_requests(world: World) -> tuple[dict[tuple[str, str], Request], dict
         ("GET", "/v1/forwards"): Request(ok=(200,)),
         ("GET", "/v1/followups"): Request(ok=(200,)),
         ("GET", "/v1/courses"): Request(ok=(200,)),
+        ("GET", "/v1/messages"): Request(ok=(200,)),
+        ("POST", "/v1/courses/import"): Request(
+            content=b"uid,title,starts_at,ends_at,seats\nA1,B's course,2099-03-01T09:00:00Z,2099-03-01T10:00:00Z,3\n",
+            headers={"Content-Type": "text/csv"},
+            ok=(200,),
+        ),
+        ("GET", "/v1/course-feed"): Request(ok=(200, 404)),
+        ("PUT", "/v1/course-feed"): Request(
+            body={"url": "https://courses.example.org/b.ics", "format": "ical"}, ok=(200, 201, 422)
+        ),
+        ("DELETE", "/v1/course-feed"): Request(ok=(204, 404)),
+        ("POST", "/v1/course-feed/run"): Request(ok=(200, 404)),
+        ("GET", "/v1/mailboxes"): Request(ok=(200,)),
+        ("POST", "/v1/messages"): Request(
+            body={"name": "B", "email": "b@b.example", "subject": "B", "text": "B"}, ok=(201, 422)
+        ),
         ("POST", "/v1/courses"): Request(
             body={
                 "title": "B's course",
@@ -680,6 +723,7 @@ def surveys_requests(world: World) -> tuple[dict[tuple[str, str], Request], dict
         ("PATCH", "/v1/survey-policy"): Request(body={"enabled": False}, ok=(200,)),
         ("GET", "/v1/sms/gateway"): Request(ok=(200, 404)),
         ("PUT", "/v1/sms/gateway"): Request(body={}, ok=(200,)),
+        ("GET", "/v1/notices"): Request(ok=(200,)),
     }
     return on_paths, plain
 

@@ -103,6 +103,7 @@ class Platform:
         env["KAFKA_BOOTSTRAP_SERVERS"] = self.bootstrap
         env["FRONTDOOR_VAR_DIR"] = str(self.var_dir)
         self._start_mail_server(env)
+        env.setdefault("MEMBERS_INTAKE_SMTP_PORT", str(8026 if _port_free(8026) else free_port()))  # members' intake
         for name, url in service_urls(self.ports).items():
             env[f"FRONTDOOR_{name.upper()}_URL"] = url
         for name, port in self.ports.items():

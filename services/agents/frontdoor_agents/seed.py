@@ -80,3 +80,13 @@ async def seed(ctx: AgentsContext) -> None:
                 )
             # Staff stay logged in to their queues.
             await apply(session, notifier, agent, "available", None, now)
+        # A CV meeting with two counsellors, in the tenant's hours (issue 16: booked from the console's desk).
+        from frontdoor_agents.meetings.schemas import MeetingKindPut
+        from frontdoor_agents.meetings.service import put_kind
+
+        staff = await session.scalars(select(Agent).where(col(Agent.tenant_id) == tenant))
+        counsellors = [a.id for a in staff if a.name in ("Astrid Øvrebø", "Magnus Tveitå")]
+        cv = MeetingKindPut(
+            name="CV meeting", minutes=45, book_ahead_days=60, min_notice_minutes=60, counsellor_ids=counsellors
+        )
+        await put_kind(session, tenant, "cv", cv, now)

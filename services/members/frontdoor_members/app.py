@@ -22,6 +22,7 @@ from frontdoor_members.forwards.endpoints import router as forwards_router
 from frontdoor_members.keywords.endpoints import router as keywords_router
 from frontdoor_members.members.endpoints import router as members_router
 from frontdoor_members.membership.endpoints import router as membership_router
+from frontdoor_members.messages.endpoints import router as messages_router
 from frontdoor_members.playbooks.endpoints import router as playbooks_router
 from frontdoor_members.seed import seed
 from frontdoor_members.settings import Settings
@@ -54,6 +55,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
             tenants_router,
             playbooks_router,
             forwards_router,
+            messages_router,
             courses_router,
             audit_router,
         ],

@@ -18,6 +18,7 @@ from frontdoor_common.clock import Clock
 from frontdoor_common.db import Database
 from frontdoor_common.service import Parts, Runtime, parts_dependency
 from frontdoor_common.workers import Worker
+from frontdoor_members.courses.feed_worker import CourseFeedWorker
 from frontdoor_members.courses.notifier import CoursesNotifier
 from frontdoor_members.crypto import Vault
 from frontdoor_members.forwards.escalation import Escalator
@@ -25,6 +26,8 @@ from frontdoor_members.forwards.notifier import ForwardsNotifier
 from frontdoor_members.forwards.sender import MailSender
 from frontdoor_members.forwards.service import ForwardRules, MailQueue
 from frontdoor_members.keywords.worker import KeywordWorker
+from frontdoor_members.messages.intake import IntakeServer
+from frontdoor_members.messages.notifier import MessagesNotifier
 from frontdoor_members.notifier import MembersNotifier
 from frontdoor_members.settings import Settings
 
@@ -43,6 +46,8 @@ class MembersContext(Parts):
     notifier: MembersNotifier
     forwards_notifier: ForwardsNotifier
     courses_notifier: CoursesNotifier
+    messages_notifier: MessagesNotifier
+    intake: IntakeServer  # the SMTP intake of members' emails (a worker; it listens only with a port set)
     forward_rules: ForwardRules
     mail_queue: MailQueue  # queues mail in the caller's transaction; wakes the sender once that commits
     mail_sender: MailSender
@@ -72,6 +77,7 @@ def builder(settings: Settings, clock: Clock) -> Callable[[Runtime], Awaitable[M
         # a dossier entry announces itself (members.dossier.entry_added): its keywords need not wait
         # for the worker's interval
         runtime.outbox.on_commit(keyword_worker.wake)
+        intake = IntakeServer.build(runtime, settings, clock)
         return MembersContext(
             runtime=runtime,
             settings=settings,
@@ -80,6 +86,7 @@ def builder(settings: Settings, clock: Clock) -> Callable[[Runtime], Awaitable[M
             notifier=MembersNotifier(runtime.outbox, clock),
             forwards_notifier=forwards_notifier,
             courses_notifier=CoursesNotifier(runtime.outbox, clock),
+            messages_notifier=MessagesNotifier(runtime.outbox, clock),
             forward_rules=ForwardRules(
                 mail_domain=settings.mail_from.rpartition("@")[2] or "frontdoor.local",
                 lead_working_days=settings.followup_lead_working_days,
@@ -90,7 +97,8 @@ def builder(settings: Settings, clock: Clock) -> Callable[[Runtime], Awaitable[M
             mail_sender=sender,
             escalator=escalator,
             keyword_worker=keyword_worker,
-            workers=[sender, escalator, keyword_worker],
+            intake=intake,
+            workers=[sender, escalator, keyword_worker, intake, CourseFeedWorker.build(runtime, settings, clock)],
         )
 
     return build

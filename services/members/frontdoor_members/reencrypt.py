@@ -1,4 +1,4 @@
-"""`python -m frontdoor_members.reencrypt`: re-encrypt every national ID with the newest data key.
+"""`python -m frontdoor_members.reencrypt`: re-encrypt every national ID and message text with the newest data key.
 
 Rotation: put the new key first in MEMBERS_DATA_KEYS (keep the old ones after it), restart,
 run this, then drop the old keys.
@@ -13,6 +13,7 @@ from frontdoor_common.db import Database
 from frontdoor_common.migrations import upgrade
 from frontdoor_members.crypto import Vault
 from frontdoor_members.members.personal_data import reencrypt
+from frontdoor_members.messages.rotation import reencrypt_texts
 from frontdoor_members.settings import Settings
 
 
@@ -22,7 +23,10 @@ async def run(settings: Settings) -> tuple[int, int]:
     try:
         await upgrade(db, "frontdoor_members:migrations", "members")
         async with db.transaction() as session:
-            return await reencrypt(session, Vault(settings.data_keys))
+            vault = Vault(settings.data_keys)
+            changed, current = await reencrypt(session, vault)
+            texts = await reencrypt_texts(session, vault)  # messages' and replies' texts
+            return changed + texts[0], current + texts[1]
     finally:
         await db.dispose()
 

@@ -14,6 +14,9 @@ from frontdoor_members.identity.national_id import fodselsnummer_for
 from frontdoor_members.members import invoices, repository
 from frontdoor_members.members import service as members
 from frontdoor_members.members.schemas import Address, InvoiceCreate, MemberCreate, PhoneCreate
+from frontdoor_members.messages import mailboxes
+from frontdoor_members.messages import repository as messages_repo
+from frontdoor_members.messages.schemas import MailboxPut
 from frontdoor_members.tenants import repository as tenant_repo
 from frontdoor_members.tenants import service as tenants
 from frontdoor_members.tenants.schemas import DepartmentCreate, TenantSettingsUpdate
@@ -139,6 +142,10 @@ async def seed(ctx: MembersContext) -> None:
         for department in DEPARTMENTS:
             if await tenant_repo.department_by_code(session, tenant, department.code) is None:
                 await tenants.create_department(session, tenant, department, now=now)
+        # the demo's intake mailbox: mail to it (make run's SMTP intake) becomes a task in the queues
+        if await messages_repo.mailbox(session, tenant, "kontakt") is None:
+            address = MailboxPut(address="kontakt@fagforbund.example.org")
+            await mailboxes.put(session, tenant, "kontakt", address, now=now, default_country="NO")
         rules = await tenants.rules(session, tenant)
         today = now.date()
         for body in _members():
@@ -179,5 +186,19 @@ async def seed(ctx: MembersContext) -> None:
                     outcome="resolved_first_line",
                     occurred_at=now - timedelta(weeks=weeks_ago),
                 )
+        if created:  # with the members, once: a demo course (issue 16: signed up for from the console's desk)
+            from frontdoor_members.courses.schemas import CourseCreate
+            from frontdoor_members.courses.service import create_course
+
+            starts = (now + timedelta(days=21)).replace(hour=8, minute=0, second=0, microsecond=0)
+            course = CourseCreate(
+                title="CV workshop: applying for work",
+                starts_at=starts,
+                ends_at=starts + timedelta(hours=3),
+                place="Folkets hus, Oslo",
+                seats=12,
+                signup_deadline=starts - timedelta(days=2),
+            )
+            await create_course(session, tenant, course, now=now)
     if created:
         log.info("demo members seeded", tenant=tenant, members=created)

@@ -74,3 +74,34 @@ class Settings(ServiceSettings):
 
     def _secret_fields(self) -> dict[str, str]:
         return {f"data_keys[{i}]": key for i, key in enumerate(self.data_keys)}
+
+    # Course feeds (issue 16, courses/feed.py): an import's size (never above max_body_bytes for a
+    # POSTed feed), its entries and recurrence expansion bounded, the parse stopped after its budget;
+    # the worker looks for due feeds every `course_feed_check_interval_s` and fetches each with
+    # frontdoor_common.safe_http within `course_feed_timeout_s`.
+    course_feed_max_bytes: int = Field(default=2_000_000, ge=1000, le=50_000_000)
+    course_feed_max_entries: int = Field(default=2000, ge=1, le=100_000)
+    course_feed_horizon_days: int = Field(default=400, ge=1, le=3660)
+    course_feed_parse_budget_s: float = Field(default=5.0, gt=0, le=120)
+    course_feed_timeout_s: float = Field(default=20.0, gt=0, le=300)
+    course_feed_check_interval_s: float = Field(default=60.0, gt=0)
+    # Hosts a feed may be fetched from although they resolve to loopback or private addresses: for
+    # tests with local servers only (refused in production).
+    course_feed_allow_private: bool = False
+
+    @model_validator(mode="after")
+    def _no_private_course_feeds_in_production(self) -> Settings:
+        if self.environment == "production" and self.course_feed_allow_private:
+            raise ValueError("course_feed_allow_private is for tests with local servers only")
+        return self
+
+    # Members' emails and web forms (issue 15, messages/): the SMTP intake listens on
+    # intake_smtp_host:intake_smtp_port (off without a port; `make run` sets one; 0 takes a free
+    # port), refuses a mail larger than `intake_max_bytes` (552) and keeps `message_text_max_chars`
+    # characters of a text (the raw size is recorded).
+    intake_smtp_host: str = "127.0.0.1"
+    intake_smtp_port: int | None = Field(default=None, ge=0, le=65535)
+    intake_hostname: str = Field(default="frontdoor.local", min_length=1, max_length=253)
+    intake_max_bytes: int = Field(default=10 * 1024 * 1024, ge=1024, le=100 * 1024 * 1024)
+    intake_timeout_s: float = Field(default=60.0, gt=0, le=600)
+    message_text_max_chars: int = Field(default=65536, ge=1000, le=1_000_000)

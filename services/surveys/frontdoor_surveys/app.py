@@ -11,6 +11,8 @@ from frontdoor_surveys.context import SurveysContext, builder
 from frontdoor_surveys.gateway.base import SmsGateway
 from frontdoor_surveys.gateway.endpoints import router as sms_router
 from frontdoor_surveys.index.endpoints import router as index_router
+from frontdoor_surveys.notices import consumer as notices_consumer
+from frontdoor_surveys.notices.endpoints import router as notices_router
 from frontdoor_surveys.policy.endpoints import router as policy_router
 from frontdoor_surveys.seed import seed
 from frontdoor_surveys.settings import Settings
@@ -30,7 +32,7 @@ def create_app(
         description="Part of Frontdoor, the member contact center platform. After a call resolved in the first "
         "line the member gets four questions by SMS; the satisfaction index (0-100) is reported by period, "
         "queue, team and agent against the tenant's target.",
-        routers=[surveys_router, index_router, sms_router, policy_router],
+        routers=[surveys_router, index_router, sms_router, policy_router, notices_router],
         migrations="frontdoor_surveys:migrations",
         parts=builder(settings, clock or SystemClock(), gateway=sms_gateway),
         consumers=[
@@ -38,7 +40,12 @@ def create_app(
                 name="contacts",
                 topics=[topics.ROUTING, topics.CALLBACKS],
                 handler=lambda ctx: build_router(ctx.surveys),
-            )
+            ),
+            ConsumerSpec(
+                name="notices",
+                topics=[topics.MEMBERS],
+                handler=lambda ctx: notices_consumer.build_router(ctx.notices),
+            ),
         ],
         seed=seed,
     )

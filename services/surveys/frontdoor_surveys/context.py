@@ -22,6 +22,7 @@ from frontdoor_surveys.gateway.base import SmsGateway
 from frontdoor_surveys.gateway.directory import GatewayDirectory
 from frontdoor_surveys.gateway.sender import SmsSender
 from frontdoor_surveys.gateway.service import SmsOutbox, build_gateway
+from frontdoor_surveys.notices.service import NoticeService
 from frontdoor_surveys.settings import Settings
 from frontdoor_surveys.surveys.notifier import SurveysNotifier
 from frontdoor_surveys.surveys.replies import ReplyService
@@ -41,6 +42,7 @@ class SurveysContext(Parts):
     sms: SmsOutbox  # queues SMS in the caller's transaction; wakes the sender once that commits
     surveys: SurveyService
     replies: ReplyService
+    notices: NoticeService  # the members service's notices, queued as SMS
     sender: SmsSender
     sweeper: ExpirySweeper
     workers: list[Worker] = field(default_factory=list)
@@ -84,6 +86,7 @@ def build(runtime: Runtime, settings: Settings, clock: Clock, *, gateway: SmsGat
         sms=sms,
         surveys=surveys,
         replies=ReplyService(clock=clock, notifier=notifier, sms=sms),
+        notices=NoticeService(clock=clock, sms=sms),
         sender=sender,
         sweeper=sweeper,
         workers=[sender, sweeper],

@@ -9,7 +9,8 @@ from sqlalchemy import func
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, select
 
-from frontdoor_members.courses.models import Course, CourseSignup
+from frontdoor_members.courses.models import Course, CourseFeed, CourseSignup
+from frontdoor_members.tenants.models import Department
 
 ACTIVE = ("confirmed", "waiting")
 
@@ -125,3 +126,69 @@ async def courses_by_id(session: AsyncSession, tenant_id: str, ids: list[uuid.UU
         return {}
     rows = await session.scalars(select(Course).where(col(Course.tenant_id) == tenant_id, col(Course.id).in_(ids)))
     return {c.id: c for c in rows}
+
+
+async def imported(session: AsyncSession, tenant_id: str, source: str, uids: list[str]) -> dict[str, Course]:
+    """The tenant's courses imported from `source` with these uids, by uid (read afresh)."""
+    found: dict[str, Course] = {}
+    for start in range(0, len(uids), 500):  # bounded IN lists
+        rows = await session.scalars(
+            select(Course)
+            .where(
+                col(Course.tenant_id) == tenant_id,
+                col(Course.source) == source,
+                col(Course.external_uid).in_(uids[start : start + 500]),
+            )
+            .execution_options(populate_existing=True)
+        )
+        found.update({c.external_uid: c for c in rows if c.external_uid is not None})
+    return found
+
+
+async def upcoming_imported(
+    session: AsyncSession, tenant_id: str, source: str, *, start: datetime, limit: int
+) -> list[tuple[uuid.UUID, str]]:
+    """(id, uid) of the tenant's open courses from `source` starting at or after `start`, the soonest first."""
+    rows = await session.execute(
+        select(col(Course.id), col(Course.external_uid))
+        .where(
+            col(Course.tenant_id) == tenant_id,
+            col(Course.source) == source,
+            col(Course.status) == "open",
+            col(Course.starts_at) >= start,
+        )
+        .order_by(col(Course.starts_at), col(Course.id))
+        .limit(limit)
+    )
+    return [(i, u) for i, u in rows.all() if u is not None]
+
+
+async def department_keys(session: AsyncSession, tenant_id: str) -> dict[str, uuid.UUID]:
+    """The tenant's departments by code (lower case) and by id."""
+    rows = await session.execute(
+        select(col(Department.id), col(Department.code)).where(col(Department.tenant_id) == tenant_id)
+    )
+    keys: dict[str, uuid.UUID] = {}
+    for department_id, code in rows.all():
+        keys[code.lower()] = department_id
+        keys[str(department_id)] = department_id
+    return keys
+
+
+async def feed(session: AsyncSession, tenant_id: str, *, lock: bool = False) -> CourseFeed | None:
+    """The tenant's course feed (`lock`: until the transaction ends, read afresh)."""
+    query = select(CourseFeed).where(col(CourseFeed.tenant_id) == tenant_id)
+    if lock:
+        query = query.with_for_update().execution_options(populate_existing=True)
+    return (await session.scalars(query)).first()
+
+
+async def due_feeds(session: AsyncSession, now: datetime, limit: int) -> list[str]:
+    """Tenants whose feed is due, the longest due first."""
+    rows = await session.scalars(
+        select(col(CourseFeed.tenant_id))
+        .where(col(CourseFeed.next_run_at) <= now)
+        .order_by(col(CourseFeed.next_run_at))
+        .limit(limit)
+    )
+    return list(rows)

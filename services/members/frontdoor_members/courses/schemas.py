@@ -76,6 +76,10 @@ class CourseView(BaseModel):
     cancelled_at: datetime | None
     created_at: datetime
     updated_at: datetime
+    source: str | None = Field(
+        default=None, description="imported: the feed's source name (null: made through the API)"
+    )
+    external_uid: str | None = Field(default=None, description="imported: the entry's uid in the course system")
 
 
 class SignupCreate(BaseModel):
@@ -110,3 +114,69 @@ class SignupCancelled(SignupView):
     """The cancelled sign-up, and the waiting sign-up that took its seat, if any."""
 
     promoted_signup_id: uuid.UUID | None = None
+
+
+# -- imported feeds (courses/feed.py) -------------------------------------------------------------
+
+Source = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9_.-]{0,39}$")]
+ImportOutcome = Literal["created", "updated", "unchanged", "cancelled", "refused"]
+FeedFormat = Literal["ical", "csv"]
+
+
+class EntryOutcome(BaseModel):
+    """What the import did with one entry of the feed."""
+
+    uid: str = Field(description="the entry's uid in the course system (iCalendar: UID or UID/RECURRENCE-ID)")
+    where: str = Field(description="the CSV line or the iCalendar event, e.g. 'line 12', 'event 3'")
+    outcome: ImportOutcome
+    course_id: uuid.UUID | None = None
+    fields: list[str] = Field(default_factory=list, description="updated: the fields changed")
+    field: str | None = Field(default=None, description="refused: the field at fault")
+    reason: str | None = Field(default=None, description="refused (or unchanged though the feed changed): why")
+
+
+class MissingCourse(BaseModel):
+    """An upcoming course imported earlier from this source that the feed no longer lists (left as it is)."""
+
+    uid: str
+    course_id: uuid.UUID
+
+
+class ImportReport(BaseModel):
+    """The import's counts and every entry's outcome; `missing` lists (up to 500 of) the upcoming
+    courses of this source the feed no longer has (only when the feed is complete)."""
+
+    source: str
+    format: FeedFormat
+    entries: int
+    counts: dict[str, int] = Field(description="per outcome, and `missing`")
+    outcomes: list[EntryOutcome]
+    missing: list[MissingCourse]
+    outcomes_truncated: bool = Field(default=False, description="a stored report keeps only the first outcomes")
+
+
+class CourseFeedPut(BaseModel):
+    """PUT /v1/course-feed: the URL the course system publishes the catalogue at."""
+
+    url: str = Field(min_length=1, max_length=2000, description="http(s) or webcal; a public address")
+    format: FeedFormat
+    refresh_minutes: int = Field(default=60, ge=5, le=10_080, description="how often it is fetched and imported")
+    source: Source = Field(default="feed", description="the courses' source name (uids are unique per source)")
+    default_seats: Seats | None = Field(default=None, description="seats of an entry that gives none")
+
+
+class CourseFeedView(BaseModel):
+    """The tenant's course feed and its last run (its report, or the fixed code of its error)."""
+
+    url: str
+    format: FeedFormat
+    source: str
+    refresh_minutes: int
+    default_seats: int | None
+    next_run_at: datetime
+    last_run_at: datetime | None
+    last_status: Literal["ok", "error"] | None
+    last_error: str | None = Field(description="a fixed code (and where), never the fetched content")
+    last_report: ImportReport | None
+    created_at: datetime
+    updated_at: datetime

@@ -4,8 +4,9 @@ Every change of seats happens with the course's row locked (FOR UPDATE on Postgr
 serialises writers with BEGIN IMMEDIATE), so two agents taking the last seat at once give one
 confirmed sign-up and one waiting, and each freed seat promotes exactly one waiting member.
 Each change writes a dossier entry of kind `course` for the member (`dossier.add`, so its event
-goes out; its own kind keeps the system's words out of the keyword trends) and a course event,
-in the caller's one transaction (never commits).
+goes out; its own kind keeps the system's words out of the keyword trends), a course event and
+the member's notice by SMS (`notices`: confirmed, waiting, moved up, cancelled; none without a
+mobile number), in the caller's one transaction (never commits).
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from frontdoor_common.auth import Principal
 from frontdoor_common.errors import Conflict, InvalidInput, NotFound
 from frontdoor_common.events import members as ev
+from frontdoor_common.events.members import NoticeKind
 from frontdoor_members.courses import repository
 from frontdoor_members.courses.models import Course, CourseSignup
 from frontdoor_members.courses.notifier import CoursesNotifier
@@ -27,6 +29,8 @@ from frontdoor_members.dossier import service as dossier
 from frontdoor_members.dossier.models import DossierEntry
 from frontdoor_members.members import repository as members
 from frontdoor_members.members.models import Member
+from frontdoor_members.notices import service as notices
+from frontdoor_members.notices.notifier import NoticesNotifier
 from frontdoor_members.notifier import MembersNotifier
 from frontdoor_members.tenants import repository as departments
 from frontdoor_members.tenants import service as tenants
@@ -42,6 +46,11 @@ class Writers:
     members_notifier: MembersNotifier
     default_country: str
     default_timezone: str
+
+    @property
+    def notices(self) -> NoticesNotifier:
+        """The notices' notifier, on the members notifier's outbox and clock."""
+        return NoticesNotifier.beside(self.members_notifier)
 
 
 async def _check_departments(session: AsyncSession, tenant_id: str, ids: list[uuid.UUID]) -> list[str]:
@@ -136,6 +145,34 @@ async def _when(session: AsyncSession, course: Course, writers: Writers) -> str:
     return f"'{course.title}' on {course.starts_at.astimezone(zone):%Y-%m-%d %H:%M}"
 
 
+async def _tell(
+    session: AsyncSession,
+    writers: Writers,
+    course: Course,
+    member_id: uuid.UUID,
+    kind: NoticeKind,
+    now: datetime,
+    *,
+    position: int | None = None,
+) -> None:
+    """The member's SMS about the course (in the tenant's language and time zone)."""
+    where = await notices.locale(session, course.tenant_id, writers.default_country, writers.default_timezone)
+    await notices.tell(
+        session,
+        writers.notices,
+        where,
+        tenant_id=course.tenant_id,
+        member_id=member_id,
+        kind=kind,
+        subject_id=course.id,
+        now=now,
+        at=course.starts_at,
+        title=course.title,
+        place=course.place,
+        position=position,
+    )
+
+
 async def _promote(
     session: AsyncSession, principal: Principal, writers: Writers, course: Course, *, now: datetime
 ) -> list[CourseSignup]:
@@ -153,6 +190,7 @@ async def _promote(
             session, principal, writers, signup.member_id, f"Moved up from the waiting list: a seat at {when}.", now
         )
         await writers.notifier.promoted(session, signup, entry.id)
+        await _tell(session, writers, course, signup.member_id, "course_promoted", now)
     return promoted
 
 
@@ -226,6 +264,7 @@ async def cancel_course(
                 dossier_entry_id=entry.id,
             )
         )
+        await _tell(session, writers, course, signup.member_id, "course_cancelled", now)
     await session.flush()
     await writers.notifier.course_cancelled(session, course, told)
     return course
@@ -309,6 +348,10 @@ async def sign_up(
     )
     entry = await _note(session, principal, writers, member.id, summary, now)
     await writers.notifier.signed_up(session, signup, position, entry.id)
+    if position is None:
+        await _tell(session, writers, course, member.id, "course_confirmed", now)
+    else:
+        await _tell(session, writers, course, member.id, "course_waiting", now, position=position)
     return signup, course, position
 
 
@@ -338,6 +381,7 @@ async def cancel_signup(
     await session.flush()
     when = await _when(session, course, writers)
     entry = await _note(session, principal, writers, signup.member_id, f"Sign-up for {when} cancelled.", now)
+    await _tell(session, writers, course, signup.member_id, "course_signup_cancelled", now)
     promoted = await _promote(session, principal, writers, course, now=now) if had_seat else []
     first = promoted[0] if promoted else None
     await writers.notifier.signup_cancelled(session, signup, entry.id, first.id if first else None)

@@ -5,6 +5,8 @@
 - routing.call.identified: the call is linked to the member as if known from the start.
 - callbacks.callback.completed / expired: a dossier entry.
 - agents.tenant.settings_changed: the tenant's time zone (trends count local days).
+- agents.meeting.booked / rescheduled / cancelled / no_show: a `meeting` dossier entry, and the
+  member's confirmation and day-before reminder by SMS (`notices.meetings`).
 """
 
 from __future__ import annotations
@@ -13,13 +15,22 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from frontdoor_common.bus.consumer import EventRouter
 from frontdoor_common.bus.events import Envelope
-from frontdoor_common.events.agents import TenantSettingsChanged
+from frontdoor_common.events.agents import (
+    MeetingBooked,
+    MeetingCancelled,
+    MeetingEvent,
+    MeetingNoShow,
+    MeetingRescheduled,
+    TenantSettingsChanged,
+)
 from frontdoor_common.events.callbacks import CallbackCompleted, CallbackExpired, CallbackSnapshot
 from frontdoor_common.events.routing import CallAbandoned, CallCompleted, CallEvent, CallIdentified, CallRejected
 from frontdoor_members.calls import service as calls
 from frontdoor_members.calls.service import EndState
 from frontdoor_members.context import MembersContext
 from frontdoor_members.dossier import service
+from frontdoor_members.notices import meetings
+from frontdoor_members.notices.notifier import NoticesNotifier
 from frontdoor_members.tenants import service as tenants
 
 
@@ -93,5 +104,33 @@ def handler(ctx: MembersContext) -> EventRouter:
         event = TenantSettingsChanged.parse(envelope)
         if event.tenant_id == envelope.tenant:
             await tenants.set_zone(session, event.tenant_id, event.timezone, event.country, event.at)
+
+    meeting_writers = meetings.MeetingWriters(
+        members_notifier=ctx.notifier,
+        notices_notifier=NoticesNotifier.beside(ctx.notifier),
+        default_country=country,
+        default_timezone=ctx.settings.default_timezone,
+    )
+
+    async def meeting(session: AsyncSession, envelope: Envelope, event: MeetingEvent, change: meetings.Change) -> None:
+        await meetings.meeting_changed(
+            session, meeting_writers, envelope.tenant, event, change, envelope.id, now=ctx.clock.now()
+        )
+
+    @router.on(MeetingBooked.name)
+    async def meeting_booked(session: AsyncSession, envelope: Envelope) -> None:
+        await meeting(session, envelope, MeetingBooked.parse(envelope), "booked")
+
+    @router.on(MeetingRescheduled.name)
+    async def meeting_rescheduled(session: AsyncSession, envelope: Envelope) -> None:
+        await meeting(session, envelope, MeetingRescheduled.parse(envelope), "rescheduled")
+
+    @router.on(MeetingCancelled.name)
+    async def meeting_cancelled(session: AsyncSession, envelope: Envelope) -> None:
+        await meeting(session, envelope, MeetingCancelled.parse(envelope), "cancelled")
+
+    @router.on(MeetingNoShow.name)
+    async def meeting_no_show(session: AsyncSession, envelope: Envelope) -> None:
+        await meeting(session, envelope, MeetingNoShow.parse(envelope), "no_show")
 
     return router

@@ -42,7 +42,9 @@ async def read(
     session: SessionDep,
     principal: Reader,
     page: PageDep,
-    kind: Annotated[Literal["log", "remark", "call", "callback", "membership", "course"] | None, Query()] = None,
+    kind: Annotated[
+        Literal["log", "remark", "call", "callback", "membership", "course", "meeting", "message"] | None, Query()
+    ] = None,
 ) -> DossierPage:
     """Logs, remarks, calls, callbacks and membership changes, newest first."""
     member, rows = await service.entries(

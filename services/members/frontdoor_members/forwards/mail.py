@@ -86,15 +86,28 @@ def render(
 
 
 def build_message(
-    *, sender: str, to: str, subject: str, body: str, message_id: str, created_at: datetime
+    *,
+    sender: str,
+    to: str,
+    subject: str,
+    body: str,
+    message_id: str,
+    created_at: datetime,
+    in_reply_to: str | None = None,
+    references: str | None = None,
 ) -> EmailMessage:
-    """The MIME message sent for a stored mail (the email package folds and encodes the headers)."""
+    """The MIME message sent for a stored mail (the email package folds and encodes the headers); a
+    reply (`in_reply_to`) carries the threading headers and is a person's answer, not auto-generated."""
     message = EmailMessage()
     message["From"] = sender
     message["To"] = to
     message["Subject"] = subject
     message["Message-ID"] = message_id
     message["Date"] = format_datetime(created_at)
-    message["Auto-Submitted"] = "auto-generated"
+    if in_reply_to:
+        message["In-Reply-To"] = in_reply_to
+        message["References"] = references or in_reply_to
+    else:
+        message["Auto-Submitted"] = "auto-generated"
     message.set_content(body)
     return message

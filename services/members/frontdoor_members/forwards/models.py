@@ -43,13 +43,19 @@ class OutgoingMail(MembersModel, table=True):
 
     id: uuid.UUID = Field(default_factory=new_id, primary_key=True)
     tenant_id: str = Field(max_length=64)
-    forward_id: uuid.UUID = Field(
-        sa_column=Column(Uuid(), ForeignKey("forwards.id", ondelete="CASCADE"), nullable=False, unique=True)
+    # the forward it carries; None for another kind of mail (a reply to a member's message, whose row
+    # in message_replies points here)
+    forward_id: uuid.UUID | None = Field(
+        default=None,
+        sa_column=Column(Uuid(), ForeignKey("forwards.id", ondelete="CASCADE"), nullable=True, unique=True),
     )
     to_address: str = Field(max_length=320)
     subject: str = Field(max_length=300)
     body: str = Field(sa_column=Column(Text, nullable=False))
     message_id: str = Field(max_length=200)  # stable per forward: a re-send after a crash is the same message
+    # threading headers of a reply (None for a forward)
+    in_reply_to: str | None = Field(default=None, max_length=300)
+    references: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
     status: str = Field(default="pending", max_length=16)  # pending | sending | sent | failed
     attempts: int = 0
     next_attempt_at: datetime = Field(sa_column=Column(UTCDateTime, nullable=False))

@@ -28,7 +28,7 @@ async def mails_of(session: AsyncSession, forward_ids: list[uuid.UUID]) -> dict[
     if not forward_ids:
         return {}
     rows = await session.scalars(select(OutgoingMail).where(col(OutgoingMail.forward_id).in_(forward_ids)))
-    return {m.forward_id: m for m in rows}
+    return {m.forward_id: m for m in rows if m.forward_id is not None}
 
 
 async def forwards(

@@ -106,6 +106,8 @@ class MailSender(TaskWorker):
             body=row.body,
             message_id=row.message_id,
             created_at=row.created_at,
+            in_reply_to=row.in_reply_to,
+            references=row.references,
         )
         await aiosmtplib.send(
             message,

@@ -18,7 +18,7 @@ from frontdoor_members.keywords.models import EntryKeyword, KeywordExtraction
 from frontdoor_members.members.models import Member
 
 # entries whose text an agent wrote (calls, callbacks and membership changes are the system's words)
-TEXT_KINDS = ("log", "remark")
+TEXT_KINDS = ("log", "remark", "message")  # a member's message is read too: what the country writes about
 
 
 @dataclass(frozen=True)

@@ -26,6 +26,7 @@ from frontdoor_members.members.schemas import (
     PowerOfAttorneyView,
     ReencryptionView,
 )
+from frontdoor_members.messages.rotation import reencrypt_texts
 from frontdoor_members.tenants import service as tenants
 
 router = APIRouter(tags=["members"])
@@ -200,6 +201,7 @@ async def revoke_power(
     summary="Re-encrypt national IDs with the newest data key (after a rotation)",
 )
 async def reencrypt(session: SessionDep, ctx: ContextDep, _principal: Admin) -> ReencryptionView:
-    """Rotate every stored national ID to the first key of MEMBERS_DATA_KEYS."""
+    """Rotate every stored national ID and message text to the first key of MEMBERS_DATA_KEYS."""
     changed, current = await personal_data.reencrypt(session, ctx.vault)
-    return ReencryptionView(reencrypted=changed, already_current=current)
+    texts = await reencrypt_texts(session, ctx.vault)  # messages' and replies' texts
+    return ReencryptionView(reencrypted=changed + texts[0], already_current=current + texts[1])

@@ -34,7 +34,15 @@ async def request_change(
     member_id: uuid.UUID, body: MembershipChangeCreate, session: SessionDep, ctx: ContextDep, principal: Writer
 ) -> MembershipChangeView:
     """The change awaits the member's written confirmation; the dossier notes it with the date."""
-    change = await service.request(session, principal, ctx.notifier, member_id, body, now=ctx.clock.now())
+    change = await service.request(
+        session,
+        principal,
+        ctx.notifier,
+        member_id,
+        body,
+        now=ctx.clock.now(),
+        default_country=ctx.settings.default_country,
+    )
     return _view(change)
 
 

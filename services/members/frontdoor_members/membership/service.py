@@ -1,7 +1,8 @@
 """Joining, leaving and moving: each awaits the member's written confirmation (text 004).
 
 The request is noted in the dossier as a dated remark ("awaiting written confirmation");
-the confirmation applies the change and is noted with its date too.
+the confirmation applies the change and is noted with its date too. Asked to leave or move, the
+member gets the department's address by SMS (where to send the confirmation; `notices`).
 """
 
 from __future__ import annotations
@@ -19,7 +20,10 @@ from frontdoor_members.members.models import Member
 from frontdoor_members.membership import repository
 from frontdoor_members.membership.models import MembershipChange
 from frontdoor_members.membership.schemas import MembershipChangeCreate, MembershipConfirmationCreate
+from frontdoor_members.notices import service as notices
+from frontdoor_members.notices.notifier import NoticesNotifier
 from frontdoor_members.notifier import MembersNotifier
+from frontdoor_members.tenants import repository as departments
 from frontdoor_members.tenants import service as tenants
 
 _WHAT = {
@@ -88,8 +92,10 @@ async def request(
     body: MembershipChangeCreate,
     *,
     now: datetime,
+    default_country: str = "NO",
 ) -> MembershipChange:
-    """Note a requested leave or move; it awaits written confirmation."""
+    """Note a requested leave or move; it awaits written confirmation, which the member sends to
+    their department: its address goes to the member by SMS."""
     member = await members.get(session, principal.tenant_id, member_id)
     if member is None:
         raise NotFound("No such member.", error_id="member_not_found")
@@ -121,7 +127,41 @@ async def request(
         created_at=now,
         updated_at=now,
     )
-    return await _open(session, principal, notifier, member, change, now)
+    await _open(session, principal, notifier, member, change, now)
+    if change.kind in ("leave", "move_department"):
+        await _send_address(session, notifier, member, change, now, default_country)
+    return change
+
+
+async def _send_address(
+    session: AsyncSession,
+    notifier: MembersNotifier,
+    member: Member,
+    change: MembershipChange,
+    now: datetime,
+    default_country: str,
+) -> None:
+    """The department's name and address (its email: where the written confirmation goes) by SMS:
+    the member's department, else the one they move to. None with no department or no address."""
+    department_id = change.from_department_id or change.to_department_id
+    if department_id is None:
+        return
+    department = await departments.department(session, member.tenant_id, department_id)
+    if department is None or not department.email:
+        return
+    where = await notices.locale(session, member.tenant_id, default_country, "UTC")
+    await notices.tell(
+        session,
+        NoticesNotifier.beside(notifier),
+        where,
+        tenant_id=member.tenant_id,
+        member_id=member.id,
+        kind="department_address",
+        subject_id=change.id,
+        now=now,
+        department=department.name,
+        address=department.email,
+    )
 
 
 def _apply(member: Member, change: MembershipChange, effective: date) -> list[str]:

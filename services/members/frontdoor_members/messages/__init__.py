@@ -1,0 +1,1 @@
+"""Members' emails and web-form messages: intake (SMTP and REST), identification, replies by mail."""

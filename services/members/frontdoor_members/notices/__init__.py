@@ -1,0 +1,1 @@
+"""Notices: what the platform tells a member by SMS (confirmations, reminders, waiting-list moves)."""
