@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import uuid
 from pathlib import Path
 from typing import Annotated, Literal
 
@@ -14,6 +15,12 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 DEV_JWT_SECRET = "frontdoor-dev-secret-change-me-0123456789abcdef"
 DEV_DATA_KEY = "ZnJvbnRkb29yLWRldi1kYXRhLWtleS0wMTIzNDU2Nzg="  # urlsafe b64 of 32 bytes
 DEMO_TENANT_ID = "00000000-0000-4000-8000-00000000d3e0"
+
+
+def demo_department_id(code: str) -> uuid.UUID:
+    """The demo tenant's department `code`, the same id in every service and on every machine (the
+    agents seed gives counsellors the department members' seed creates, without asking members)."""
+    return uuid.uuid5(uuid.UUID(DEMO_TENANT_ID), f"department:{code}")
 
 
 def _is_fernet_key(key: str) -> str:

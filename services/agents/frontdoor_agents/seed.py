@@ -12,9 +12,11 @@ from frontdoor_agents.agents.service import create_agent, set_membership
 from frontdoor_agents.context import AgentsContext
 from frontdoor_agents.hours.repository import DEFAULT_AWAY_REASONS, get_config
 from frontdoor_agents.hours.service import upsert_queue
+from frontdoor_agents.meetings.schemas import MeetingKindPut
+from frontdoor_agents.meetings.service import put_kind
 from frontdoor_agents.models import Agent, Team, TenantConfig
 from frontdoor_agents.presence.service import apply
-from frontdoor_common.settings import DEMO_TENANT_ID
+from frontdoor_common.settings import DEMO_TENANT_ID, demo_department_id
 
 # Routing seeds the demo queues with these fixed ids; we seed our replica with them too.
 QUEUE_INVOICES = uuid.UUID("0000000a-0000-4000-8000-000000000001")
@@ -30,6 +32,9 @@ QUEUES = [
 ]
 
 # Made-up people: (name, extension, languages, home queue, other queues they help in).
+# The demo's counsellors work for a department of the union (members' demo departments by code):
+# the desk offers the demo member (avd-1) Astrid's CV meeting times.
+COUNSELLOR_DEPARTMENTS = {"Astrid Øvrebø": "avd-1", "Magnus Tveitå": "avd-2"}
 AGENTS = [
     ("Kari Nordmann", "2101", ["no", "en"], QUEUE_INVOICES, [QUEUE_OTHER]),
     ("Sindre Fjellheim", "2102", ["no"], QUEUE_INVOICES, []),
@@ -69,7 +74,14 @@ async def seed(ctx: AgentsContext) -> None:
             teams[queue_id] = team
         await session.flush()
         for name, extension, languages, home, helps in AGENTS:
-            body = AgentCreate(name=name, extension=extension, languages=languages, team_id=teams[home].id)
+            department = COUNSELLOR_DEPARTMENTS.get(name)
+            body = AgentCreate(
+                name=name,
+                extension=extension,
+                languages=languages,
+                team_id=teams[home].id,
+                department_id=demo_department_id(department) if department else None,
+            )
             agent = await create_agent(session, notifier, tenant, body, now)
             await set_membership(
                 session, notifier, tenant, agent.id, home, MembershipUpdate(proficiency=5, order=0), now
@@ -81,9 +93,6 @@ async def seed(ctx: AgentsContext) -> None:
             # Staff stay logged in to their queues.
             await apply(session, notifier, agent, "available", None, now)
         # A CV meeting with two counsellors, in the tenant's hours (issue 16: booked from the console's desk).
-        from frontdoor_agents.meetings.schemas import MeetingKindPut
-        from frontdoor_agents.meetings.service import put_kind
-
         staff = await session.scalars(select(Agent).where(col(Agent.tenant_id) == tenant))
         counsellors = [a.id for a in staff if a.name in ("Astrid Øvrebø", "Magnus Tveitå")]
         cv = MeetingKindPut(

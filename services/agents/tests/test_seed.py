@@ -11,7 +11,7 @@ from frontdoor_agents.settings import Settings
 from frontdoor_agents.testing import oslo
 from frontdoor_common.auth import mint_token
 from frontdoor_common.clock import ManualClock
-from frontdoor_common.settings import DEMO_TENANT_ID
+from frontdoor_common.settings import DEMO_TENANT_ID, demo_department_id
 from frontdoor_common.testing import auth, running_app
 
 
@@ -23,6 +23,20 @@ async def test_the_demo_seed_is_there_after_start_and_only_once(make_settings: C
             agents = (await client.get("/v1/agents", headers=headers)).json()
             teams = (await client.get("/v1/teams", headers=headers)).json()
             assert len(agents) == 6 and len(teams) == 4
+            # the demo's counsellors work for members' demo departments (the same ids there):
+            # the desk offers the demo member (avd-1) Astrid's CV meeting times
+            departments = {a["name"]: a["department_id"] for a in agents if a["department_id"]}
+            assert departments == {
+                "Astrid Øvrebø": str(demo_department_id("avd-1")),
+                "Magnus Tveitå": str(demo_department_id("avd-2")),
+            }
+            slots = await client.get(
+                "/v1/meeting-kinds/cv/slots", headers=headers, params={"department_id": departments["Astrid Øvrebø"]}
+            )
+            assert slots.status_code == 200 and slots.json()
+            assert {s["counsellor_id"] for s in slots.json()} == {
+                a["id"] for a in agents if a["name"] == "Astrid Øvrebø"
+            }
             assert all(a["presence"] == "available" for a in agents)
             in_invoices = [a for a in agents if any(q["queue_id"] == str(QUEUE_INVOICES) for q in a["queues"])]
             assert len(in_invoices) == 3

@@ -18,8 +18,10 @@ from frontdoor_console.auth.endpoints import router as auth_router
 from frontdoor_console.clients.services import Services
 from frontdoor_console.context import ConsoleContext, builder
 from frontdoor_console.desk.actions import router as desk_actions_router
+from frontdoor_console.desk.courses import router as desk_courses_router
 from frontdoor_console.desk.endpoints import router as desk_router
 from frontdoor_console.desk.forwards import router as desk_forwards_router
+from frontdoor_console.desk.meetings import router as desk_meetings_router
 from frontdoor_console.desk.playbook import router as desk_playbook_router
 from frontdoor_console.followups.endpoints import router as followups_router
 from frontdoor_console.planning.endpoints import router as planning_router
@@ -51,6 +53,8 @@ def create_app(
             desk_actions_router,
             desk_playbook_router,
             desk_forwards_router,
+            desk_courses_router,
+            desk_meetings_router,
             followups_router,
             wallboard_router,
             team_router,

@@ -12,6 +12,8 @@ plays the scenes a union's staff see, and saves them from Debian's Chromium:
 - `admin-queue.png`: an administrator editing a queue (IVR digit, target, overflow steps).
 - `desk-forward.png`: a trouble enquiry forwarded to the department's case worker, the mail sent.
 - `followups.png`: a supervisor's Follow-ups page, the member's deadline being watched.
+- `desk-booking.png`: in the call, the member signed up for the demo course and the first free CV
+  meeting with a counsellor of the member's department booked.
 """
 
 from __future__ import annotations
@@ -69,6 +71,7 @@ def _desk_scenes(stage: Stage, browser: Any, out: Path) -> None:
     page.click("#forward-button")
     page.wait_for_selector("#forward-status[data-status='sent']", timeout=20000)
     page.locator("#forward-panel").screenshot(path=str(out / "desk-forward.png"))
+    _booking_scene(stage, page, out)
     page.select_option("#complete-reason", "dues_invoice")
     page.click("#complete-button")
     page.wait_for_selector("#call-done")
@@ -80,6 +83,24 @@ def _desk_scenes(stage: Stage, browser: Any, out: Path) -> None:
     page.wait_for_selector(".colleagues td")
     page.screenshot(path=str(out / "desk-nb.png"))
     context.close()
+
+
+def _booking_scene(stage: Stage, page: Any, out: Path) -> None:
+    """The demo course and the first free CV meeting, from the desk in the call (issue 16)."""
+    found = ok(stage.members.get("/v1/members/lookup", params={"phone": MEMBER_NUMBER}))
+    member = ok(stage.members.get(f"/v1/members/{found['candidates'][0]['member_id']}"))
+    # The seeded CV meeting's counsellor Astrid holds them for the member's department.
+    ok(stage.agents.patch(f"/v1/agents/{stage.people()['Astrid']}", json={"department_id": member["department_id"]}))
+    page.wait_for_selector("#signup-form")
+    page.select_option("#course-choice", index=1)
+    page.click("#signup-button")
+    page.wait_for_selector("#signup-done")
+    page.eval_on_selector("#meeting-form", "el => { el.dataset.stale = '1'; }")
+    page.select_option("#meeting-kind", "cv")  # the slots again, now with her
+    page.wait_for_selector("#meeting-form:not([data-stale]) #slot-1")
+    page.click("#book-button")
+    page.wait_for_selector("#meeting-booked")
+    page.locator(".booking-grid").screenshot(path=str(out / "desk-booking.png"))
 
 
 def _wallboard_scenes(stage: Stage, browser: Any, out: Path) -> None:

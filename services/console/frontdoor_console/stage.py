@@ -195,6 +195,9 @@ def staged(var: Path, *, extra_env: dict[str, str] | None = None) -> Iterator[St
         "MEMBERS_MAIL_SEND_INTERVAL_S": "0.5",
         "MEMBERS_MAIL_RETRY_BACKOFF_S": "1",
         "MEMBERS_FOLLOWUP_CHECK_INTERVAL_S": "1",
+        # members' mail intake on a port of its own: another platform running beside (a second test
+        # run, `make run`) may hold the default one, and members would not start
+        "MEMBERS_INTAKE_SMTP_PORT": str(free_port()),
         **(extra_env or {}),
     }
     platform = Platform(var, broker_port=free_port(), ports=ports, extra_env=env)

@@ -7,8 +7,10 @@ from decimal import Decimal
 
 from frontdoor_common.auth import Principal
 from frontdoor_common.logging import get_logger
-from frontdoor_common.settings import DEMO_TENANT_ID
+from frontdoor_common.settings import DEMO_TENANT_ID, demo_department_id
 from frontdoor_members.context import MembersContext
+from frontdoor_members.courses.schemas import CourseCreate
+from frontdoor_members.courses.service import create_course
 from frontdoor_members.dossier import service as dossier
 from frontdoor_members.identity.national_id import fodselsnummer_for
 from frontdoor_members.members import invoices, repository
@@ -141,7 +143,8 @@ async def seed(ctx: MembersContext) -> None:
             await notifier.reasons_changed(session, tenant, (await tenants.rules(session, tenant)).reasons)
         for department in DEPARTMENTS:
             if await tenant_repo.department_by_code(session, tenant, department.code) is None:
-                await tenants.create_department(session, tenant, department, now=now)
+                fixed = demo_department_id(department.code)  # the agents seed's counsellors point at it
+                await tenants.create_department(session, tenant, department, now=now, department_id=fixed)
         # the demo's intake mailbox: mail to it (make run's SMTP intake) becomes a task in the queues
         if await messages_repo.mailbox(session, tenant, "kontakt") is None:
             address = MailboxPut(address="kontakt@fagforbund.example.org")
@@ -187,9 +190,6 @@ async def seed(ctx: MembersContext) -> None:
                     occurred_at=now - timedelta(weeks=weeks_ago),
                 )
         if created:  # with the members, once: a demo course (issue 16: signed up for from the console's desk)
-            from frontdoor_members.courses.schemas import CourseCreate
-            from frontdoor_members.courses.service import create_course
-
             starts = (now + timedelta(days=21)).replace(hour=8, minute=0, second=0, microsecond=0)
             course = CourseCreate(
                 title="CV workshop: applying for work",

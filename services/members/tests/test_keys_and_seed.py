@@ -13,7 +13,7 @@ from fastapi import FastAPI
 from sqlalchemy import func, select
 
 from frontdoor_common.bus.tables import outbox
-from frontdoor_common.settings import DEMO_TENANT_ID, DEV_DATA_KEY
+from frontdoor_common.settings import DEMO_TENANT_ID, DEV_DATA_KEY, demo_department_id
 from frontdoor_common.testing import running_app
 from frontdoor_members.app import create_app
 from frontdoor_members.crypto import Vault
@@ -60,6 +60,9 @@ async def test_the_demo_seed_runs_once_and_is_idempotent(make_settings: Callable
             nils = (await client.get("/v1/members/lookup", params={"member_number": "1000058"}, headers=h)).json()
             checks = await client.get(f"/v1/members/{nils['candidates'][0]['member_id']}/checks", headers=h)
             assert [c["code"] for c in checks.json()["checks"]] == ["placeholder_national_id"]
+            # the demo departments have the ids the agents seed gives its counsellors
+            departments = {d["code"]: d["id"] for d in (await client.get("/v1/departments", headers=h)).json()}
+            assert departments == {code: str(demo_department_id(code)) for code in ("avd-1", "avd-2", "avd-3")}
             async with app.state.runtime.db.transaction() as s:
                 assert await s.scalar(select(func.count()).select_from(Member)) == 7
                 payloads = [r.payload for r in (await s.execute(select(outbox.c.payload))).all()]

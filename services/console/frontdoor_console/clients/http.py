@@ -31,13 +31,22 @@ class ServiceDown(Exception):
 class ServiceRefused(Exception):
     """A service answered with a 4xx problem."""
 
-    def __init__(self, service: str, status: int, error_id: str, detail: str, field: str | None = None) -> None:
+    def __init__(
+        self,
+        service: str,
+        status: int,
+        error_id: str,
+        detail: str,
+        field: str | None = None,
+        body: dict[str, Any] | None = None,
+    ) -> None:
         super().__init__(f"{service} answered {status} {error_id}: {detail}")
         self.service = service
         self.status = status
         self.error_id = error_id
         self.detail = detail
         self.field = field
+        self.body = body or {}  # the whole problem, with its extra members (e.g. agents' `next_free`)
 
     @property
     def conflict(self) -> bool:
@@ -59,6 +68,7 @@ class ServiceRefused(Exception):
             str(body.get("error_id") or f"http_{response.status_code}"),
             str(body.get("detail") or body.get("title") or response.reason_phrase),
             str(body["field"]) if body.get("field") else None,
+            body,
         )
 
 

@@ -53,6 +53,14 @@ class Formatter:
             return ""
         return dates.format_datetime(self.local(value), format="short", locale=self.babel)
 
+    def day_time(self, value: datetime | str | None) -> str:
+        """A weekday, day and month with the time of day (e.g. tir. 1. des. 10:00): a slot or a meeting."""
+        if value is None:
+            return ""
+        moment = self.local(value)
+        day = dates.format_skeleton("MMMEd", moment, locale=self.babel)
+        return f"{day} {dates.format_time(moment, format='short', locale=self.babel)}"
+
     def date(self, value: date | datetime | str | None) -> str:
         """A date, medium length (e.g. 3. mars 2026)."""
         if value is None:

@@ -76,12 +76,19 @@ async def configure(
 
 
 async def create_department(
-    session: AsyncSession, tenant_id: str, body: DepartmentCreate, *, now: datetime
+    session: AsyncSession,
+    tenant_id: str,
+    body: DepartmentCreate,
+    *,
+    now: datetime,
+    department_id: uuid.UUID | None = None,
 ) -> Department:
-    """Add a department; its code is unique within the tenant."""
+    """Add a department; its code is unique within the tenant. `department_id` fixes its id (the demo's)."""
     if await repository.department_by_code(session, tenant_id, body.code) is not None:
         raise Conflict("A department with this code exists.", error_id="department_code_taken", field="code")
     department = Department(tenant_id=tenant_id, created_at=now, **body.model_dump())
+    if department_id is not None:
+        department.id = department_id
     session.add(department)
     await session.flush()
     return department
