@@ -324,7 +324,9 @@ def check_services(docs: list[dict[str, Any]]) -> list[str]:
         command = " ".join(container.get("command", []))
         if f"python -m frontdoor_{service} serve" not in command:
             problems.append(f"{service}: the workload must run `python -m frontdoor_{service} serve`")
-        if [p["containerPort"] for p in container.get("ports", [])] != [port]:
+        # the HTTP port first, named http (members adds its SMTP intake after it)
+        ports = container.get("ports", [])
+        if not ports or (ports[0]["containerPort"], ports[0].get("name")) != (port, "http"):
             problems.append(f"{service}: must listen on {port}")
         config = workload_config(docs, workload)
         prefix = service.upper()
