@@ -20,6 +20,7 @@ from adversarial_harness import ServiceProcess, bearer, new_tenant
 from frontdoor_common.bus import topics
 from frontdoor_common.bus.kafka import KafkaBus
 from frontdoor_common.events.agents import AgentPresenceChanged, AgentSnapshot, QueueMembership
+from frontdoor_common.events.members import MessageReceived
 from frontdoor_common.events.routing import CallCompleted, CallSnapshot, QueueSnapshot, QueueUpserted
 from frontdoor_common.testing import eventually, publish
 from frontdoor_surveys.gateway.signature import signed_headers
@@ -168,6 +169,15 @@ async def routing_world(service: ServiceProcess, bootstrap: str) -> World:
         return bool(stats.get("agents", {}).get("available", 0) >= 1)
 
     await eventually(agent_known, timeout=30)
+    # A member's email: routing makes it a task of the queue (offered to the agent too: calls still go to them).
+    message = MessageReceived(message_id=uuid.uuid4(), tenant_id=tenant, channel="email", received_at=at)
+    await publish_events(service, bootstrap, topics.MEMBERS, tenant, message)
+
+    async def task_made() -> bool:
+        return bool((await a.get("/v1/tasks")).json().get("items"))
+
+    await eventually(task_made, timeout=30)
+    task_id = (await a.get("/v1/tasks")).json()["items"][0]["task"]["task_id"]
     first = await ok(
         await a.post("/v1/calls", json={"cti_call_id": "a-call-1", "ivr_digit": "1", "caller_number": MOBILE}), 201
     )
@@ -185,9 +195,10 @@ async def routing_world(service: ServiceProcess, bootstrap: str) -> World:
             "q2": await read(a, f"/v1/queues/{q2['id']}"),
             "call1": await read(a, f"/v1/calls/{call_id}"),
             "call2": await read(a, f"/v1/calls/{second['call']['call_id']}"),
+            "task": await read(a, f"/v1/tasks/{task_id}"),
         }
 
-    ids = {"queue_id": q1["id"], "call_id": call_id, "agent_id": str(agent), "offer_id": offer_id}
+    ids = {"queue_id": q1["id"], "call_id": call_id, "agent_id": str(agent), "offer_id": offer_id, "task_id": task_id}
     secrets = {*ids.values(), q2["id"], second["call"]["call_id"]}
     return World(tenant, ids, state, secrets)
 
@@ -208,6 +219,7 @@ def routing_requests(world: World) -> tuple[dict[tuple[str, str], Request], dict
         # A's queue is not B's to call into; A's CTI call id is B's to use (no 200 with A's call).
         ("POST", "/v1/calls"): Request(body={"cti_call_id": "a-call-1", "queue_id": q}, ok=(404, 422)),
         ("GET", "/v1/kpis"): Request(query={"queue_id": q}, ok=(200, 404, 422)),
+        ("GET", "/v1/tasks"): Request(query={"queue_id": q}, ok=(200,)),
         ("GET", "/v1/staffing/erlang-c"): Request(query={"calls_per_interval": 100, "aht_seconds": 180}, ok=(200,)),
         ("GET", "/v1/staffing/erlang-a"): Request(
             query={"calls_per_interval": 100, "aht_seconds": 180, "patience_seconds": 120}, ok=(200,)

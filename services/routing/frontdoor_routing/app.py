@@ -20,6 +20,7 @@ from frontdoor_routing.queues.endpoints import router as queues_router
 from frontdoor_routing.seed import seed_demo
 from frontdoor_routing.settings import Settings
 from frontdoor_routing.stats.endpoints import router as stats_router
+from frontdoor_routing.tasks.endpoints import router as tasks_router
 
 log = get_logger(__name__)
 
@@ -50,7 +51,7 @@ def create_app(
             "A change refused because a newer routing instance took this one's shard answers 503 "
             "`shard_fenced` (nothing of it was done; retry and it reaches the new owner)."
         ),
-        routers=[queues_router, calls_router, offers_router, stats_router, staffing_router],
+        routers=[queues_router, calls_router, offers_router, tasks_router, stats_router, staffing_router],
         migrations="frontdoor_routing:migrations",
         parts=builder(settings, clock or SystemClock(), on_fenced or stop_process),
         consumers=[ConsumerSpec("inputs", INPUT_TOPICS, lambda ctx: RoutingInputs(ctx.engine))],

@@ -1,9 +1,9 @@
-"""What routing learns from other services: agents, opening hours, tenant settings, callbacks.
+"""What routing learns from other services: agents, opening hours, tenant settings, callbacks, messages.
 
 Events arrive through one consumer whose handler owns its transaction: it takes the
 engine's lock, records the event in the inbox and changes state in one commit, so a
 redelivered event changes nothing. Inside that change an `EventRouter` dispatches by type
-to the domains' handlers (`agents`, `tenants`, `callbacks`), which find the change they run
+to the domains' handlers (`agents`, `tenants`, `callbacks`, `tasks`), which find the change they run
 in through `Engine.mutation_in(session)`.
 """
 
@@ -15,6 +15,7 @@ from frontdoor_common.bus.events import Envelope
 from frontdoor_routing.agents import consumer as agents
 from frontdoor_routing.callbacks import consumer as callbacks
 from frontdoor_routing.engine.engine import Engine
+from frontdoor_routing.tasks import consumer as tasks
 from frontdoor_routing.tenants import consumer as tenants
 
 INPUT_TOPICS = [topics.AGENTS, topics.CALLBACKS, topics.MEMBERS]
@@ -26,6 +27,7 @@ def event_router(engine: Engine) -> EventRouter:
     agents.register(router, engine)
     tenants.register(router, engine)
     callbacks.register(router, engine)
+    tasks.register(router, engine)
     return router
 
 

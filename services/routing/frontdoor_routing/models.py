@@ -44,6 +44,12 @@ class Queue(RoutingModel, table=True):
     open_reason: str | None = Field(default=None, max_length=20)
     next_change_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     active: bool = True
+    # Messages (emails, web forms) as tasks: which mailboxes and reasons this queue takes, whether
+    # it takes the rest (`tasks/routing.py` says how a queue is chosen), and the tasks' target.
+    message_mailboxes: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    message_reasons: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    message_default: bool = False
+    task_service_level_seconds: int = 86_400
     # Times come from the service's clock (time is a parameter): set by whoever writes the row.
     created_at: datetime = Field(sa_type=UTCDateTime)
     updated_at: datetime = Field(sa_type=UTCDateTime)

@@ -43,6 +43,9 @@ DEMO_QUEUES: list[dict[str, Any]] = [
         wrapup_seconds=10,
         callback_offer_seconds=180,
         overflow=[{"after_seconds": 60, "queue_ids": [str(INVOICES), str(WORK)]}],
+        # members' emails to "kontakt" and every message no other queue takes
+        message_mailboxes=["kontakt"],
+        message_default=True,
     ),
     dict(id=SWITCHBOARD, name="Switchboard (English)", language="en", is_switchboard=True, wrapup_seconds=10),
 ]

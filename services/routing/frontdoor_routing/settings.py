@@ -36,6 +36,10 @@ class Settings(ServiceSettings):
     known_agent_preference_seconds: float = 10.0
     known_agent_memory_hours: float = 24.0
     default_aht_seconds: float = 180.0
+    # Tasks (emails, web forms): how many an agent holds at once (besides at most one call), and
+    # how long a task offer waits for accept or decline.
+    task_capacity: int = Field(default=3, ge=0, le=50)
+    task_offer_timeout_s: float = Field(default=120.0, gt=0, le=3600)
     # Planning requests run off the event loop within these budgets (seconds).
     planning_budget_s: float = 15.0
     formula_budget_s: float = 5.0

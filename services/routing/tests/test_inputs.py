@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 from frontdoor_common.bus.tables import inbox
 from frontdoor_common.events.agents import AgentPresenceChanged, QueueOpeningChanged, TenantSettingsChanged
 from frontdoor_common.events.callbacks import CallbackCancelled, CallbackDispatched, CallbackExpired
-from frontdoor_common.events.members import TenantReasonsChanged
+from frontdoor_common.events.members import MessageAnswered, MessageReceived, TenantReasonsChanged
 from frontdoor_common.events.routing import CallQueued
 from frontdoor_routing.inputs import RoutingInputs
 
@@ -29,6 +29,8 @@ def test_the_consumer_handles_exactly_the_types_the_domains_register(rig: Rig) -
         CallbackDispatched.name,
         CallbackCancelled.name,
         CallbackExpired.name,
+        MessageReceived.name,
+        MessageAnswered.name,
     }
     inputs = RoutingInputs(rig.engine)
     assert inputs.handles(AgentPresenceChanged.name) and not inputs.handles(CallQueued.name)

@@ -30,6 +30,7 @@ from frontdoor_common.errors import ServiceError
 from frontdoor_common.logging import get_logger
 from frontdoor_routing.core.model import RouterConfig
 from frontdoor_routing.core.router import Router
+from frontdoor_routing.core.tasks import TaskRouter
 from frontdoor_routing.engine.fencing import Lease, ShardFenced
 from frontdoor_routing.engine.loading import fill
 from frontdoor_routing.engine.mutation import Mutation
@@ -226,13 +227,22 @@ class Engine:
         After a failed change (memory kept), offers in flight stay with their agents and ids.
         """
         memory = self._memory.pop(tenant_id, None)
-        tenant = TenantState(tenant_id, Router(self.config), aht_seconds=float(self.settings.default_aht_seconds))
+        tenant = TenantState(
+            tenant_id,
+            Router(self.config),
+            aht_seconds=float(self.settings.default_aht_seconds),
+            tasks=TaskRouter(
+                seconds_per_priority=self.config.seconds_per_priority, default_capacity=self.settings.task_capacity
+            ),
+            task_offer_timeout=float(self.settings.task_offer_timeout_s),
+        )
         if memory is not None:
             tenant.aht_seconds = memory.aht_seconds
             tenant.closed_offers = memory.closed_offers
         kept = {info.call_id: info for info in memory.offers.values()} if memory is not None else {}
+        kept_tasks = {info.task_id: info for info in memory.task_offers.values()} if memory is not None else {}
         try:
-            notes = await fill(session, tenant, self.clock.time(), self.notifier, kept)
+            notes = await fill(session, tenant, self.clock.time(), self.notifier, kept, kept_tasks)
         except BaseException:
             if memory is not None:
                 self._memory[tenant_id] = memory
@@ -246,9 +256,17 @@ class Engine:
         """(next deadline, tenant) of every tenant whose core has a timer set (none once fenced)."""
         if self.lease.fenced:
             return []
-        return [(d, t) for t, s in self.tenants.items() if (d := s.router.next_deadline()) is not None]
+        return [(d, t) for t, s in self.tenants.items() if (d := _next_deadline(s)) is not None]
 
     async def advance(self, tenant_id: str) -> None:
         """Apply the tenant's due timers (offer timeouts, overflow, wrap-up, maximum wait)."""
         async with self.mutation(tenant_id) as m:
             await m.advance()
+
+
+def _next_deadline(tenant: TenantState) -> float | None:
+    """The earlier of the tenant's two channels' next deadlines."""
+    calls, tasks = tenant.router.next_deadline(), tenant.tasks.next_deadline()
+    if calls is None or tasks is None:
+        return calls if tasks is None else tasks
+    return min(calls, tasks)

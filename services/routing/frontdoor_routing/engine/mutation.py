@@ -23,6 +23,7 @@ from sqlalchemy.sql import Select
 from frontdoor_common.events import routing as ev
 from frontdoor_routing.core.model import Decision, MaxWaitReached, Offer, Withdrawn, WrapUpEnded
 from frontdoor_routing.engine.offer_hub import Note, offer_message, withdrawn_message
+from frontdoor_routing.engine.task_lane import TaskLane
 from frontdoor_routing.engine.tenant import (
     DEFAULT_COUNTRY,
     AgentInfo,
@@ -33,6 +34,7 @@ from frontdoor_routing.engine.tenant import (
     dt,
     offerable,
     queue_rules,
+    task_queue_rules,
     ts,
 )
 from frontdoor_routing.models import AgentView, Call, Queue
@@ -55,6 +57,7 @@ class Mutation:
         self.events: list[ev.RoutingEvent] = []
         self.touched = False  # the core or the tenant's state moved: a failure must rebuild it
         self.loaded = False  # the tenant was loaded in this transaction
+        self.lane = TaskLane(session, tenant, now, self.emit, self.notes)  # the task channel
 
     @property
     def at(self) -> datetime:
@@ -145,6 +148,7 @@ class Mutation:
         self.touch()
         self.tenant.queues[q.id] = detached(q)
         self.router.set_queue(queue_rules(q))
+        self.tenant.tasks.set_queue(task_queue_rules(q, self.tenant.task_offer_timeout))
 
     def keep_queue(self, q: Queue) -> None:
         """A queue row changed in what only routing reads (its opening): keep a copy."""
@@ -156,6 +160,8 @@ class Mutation:
         self.touch()
         info = self.tenant.learn_agent(view)
         await self.apply(self.router.set_agent(view.agent_id, info.memberships(), offerable(view), self.now))
+        # The task channel learns the same facts; its decisions never wait for the call channel's.
+        await self.lane.apply(self.tenant.tasks.set_agent(view.agent_id, info.memberships(), offerable(view), self.now))
 
     def set_opening(self, is_open: bool, reason: str | None, next_change_at: datetime | None) -> None:
         """The whole tenant opened or closed."""
@@ -242,8 +248,9 @@ class Mutation:
         return self.router.remove_call(call_id, self.now)
 
     async def advance(self) -> None:
-        """Apply the core's timers that are due."""
+        """Apply the core's timers that are due (both channels)."""
         await self.apply(self.router.advance(self.now))
+        await self.lane.apply(self.tenant.tasks.advance(self.now))
 
     def open_offer(self, offer_id: uuid.UUID) -> OfferInfo | None:
         """An offer in flight by its API id."""

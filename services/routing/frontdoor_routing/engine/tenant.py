@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from frontdoor_routing.core.estimate import estimated_wait
 from frontdoor_routing.core.model import STRATEGIES, OverflowStep, QueueRules, Strategy
 from frontdoor_routing.core.router import Router
+from frontdoor_routing.core.tasks import TaskQueueRules, TaskRouter
 from frontdoor_routing.models import AgentView, Queue
 
 # Until the agents service says otherwise (its own defaults): a Norwegian tenant.
@@ -52,6 +53,18 @@ class OfferInfo:
     offer_id: uuid.UUID
     core_id: int
     call_id: uuid.UUID
+    agent_id: uuid.UUID
+    queue_id: uuid.UUID
+    expires_at: float
+
+
+@dataclass(slots=True)
+class TaskOfferInfo:
+    """A live task offer: the core's int id mapped to the API's UUID."""
+
+    offer_id: uuid.UUID
+    core_id: int
+    task_id: uuid.UUID
     agent_id: uuid.UUID
     queue_id: uuid.UUID
     expires_at: float
@@ -106,6 +119,10 @@ class TenantState:
     timezone: str = DEFAULT_TIMEZONE  # from agents.tenant.settings_changed
     country: str = DEFAULT_COUNTRY
     reasons: tuple[str, ...] | None = None  # from members.tenant.reasons_changed; None: none yet
+    # The task channel (emails, web forms): its own lane of the core, its offers in flight.
+    tasks: TaskRouter = field(default_factory=TaskRouter)
+    task_offer_timeout: float = 120.0
+    task_offers: dict[int, TaskOfferInfo] = field(default_factory=dict)
 
     def zone(self) -> ZoneInfo:
         """The tenant's time zone (the default when the stored name is unknown here)."""
@@ -168,6 +185,13 @@ class TenantState:
             self.remember_closed_offer(info.offer_id, why)
         return info
 
+    def drop_task_offer(self, core_id: int, why: str) -> TaskOfferInfo | None:
+        """A task offer ended (accepted, withdrawn): forget it, remember that it closed and why."""
+        info = self.task_offers.pop(core_id, None)
+        if info is not None:
+            self.remember_closed_offer(info.offer_id, why)
+        return info
+
     def learn_agent(self, view: AgentView) -> AgentInfo:
         """Take an agent's replica row: presence, team, the queues they are logged in to."""
         info = self.agents.setdefault(view.agent_id, AgentInfo())
@@ -199,6 +223,8 @@ def detached(q: Queue) -> Queue:
     """
     values = {name: getattr(q, name) for name in Queue.model_fields}
     values["overflow"] = [dict(s) for s in (values.get("overflow") or [])]
+    values["message_mailboxes"] = list(values.get("message_mailboxes") or [])
+    values["message_reasons"] = list(values.get("message_reasons") or [])
     return Queue(**values)
 
 
@@ -223,6 +249,11 @@ def queue_rules(q: Queue) -> QueueRules:
     )
 
 
+def task_queue_rules(q: Queue, offer_timeout: float) -> TaskQueueRules:
+    """The task lane's view of a queue row."""
+    return TaskQueueRules(q.id, priority=q.priority, offer_timeout=offer_timeout)
+
+
 @dataclass(slots=True)
 class Memory:
     """What of a tenant lives only in memory, taken before a change so a failed change can keep it."""
@@ -230,8 +261,9 @@ class Memory:
     offers: dict[int, OfferInfo]
     aht_seconds: float
     closed_offers: OrderedDict[uuid.UUID, str]
+    task_offers: dict[int, TaskOfferInfo] = field(default_factory=dict)
 
     @classmethod
     def of(cls, tenant: TenantState) -> Memory:
         """What `tenant` holds in memory only, now."""
-        return cls(dict(tenant.offers), tenant.aht_seconds, tenant.closed_offers)
+        return cls(dict(tenant.offers), tenant.aht_seconds, tenant.closed_offers, dict(tenant.task_offers))

@@ -30,7 +30,13 @@ def _sse(event: str, data: dict[str, Any]) -> bytes:
     summary="Server-sent events: offers to this agent and their withdrawal",
     description="A token with `routing:agent` only reads its own agent's stream (403 `not_your_stream`).",
     response_class=StreamingResponse,
-    responses={200: {"content": {"text/event-stream": {}}, "description": "`offer` and `withdrawn` events"}},
+    responses={
+        200: {
+            "content": {"text/event-stream": {}},
+            "description": "`offer` and `withdrawn` (calls, `channel` phone); `task_offer` and `task_withdrawn` "
+            "(emails and web forms, `channel` email or webform: accept over `/v1/tasks/{id}/accept`)",
+        }
+    },
 )
 async def offer_stream(agent_id: uuid.UUID, request: Request, ctx: ContextDep, principal: AgentDesk) -> Any:
     if not actor_of(principal).may_act_for(agent_id):

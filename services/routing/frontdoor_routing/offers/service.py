@@ -12,9 +12,11 @@ from frontdoor_routing.calls.service import accept, tenant_call, view_of
 from frontdoor_routing.engine.engine import Engine
 from frontdoor_routing.engine.mutation import Mutation
 from frontdoor_routing.engine.offer_hub import Message, offer_message
+from frontdoor_routing.engine.task_lane import task_offer_message
 from frontdoor_routing.engine.tenant import OfferInfo
 from frontdoor_routing.models import Call
 from frontdoor_routing.notifier import call_snapshot
+from frontdoor_routing.tasks.models import Task
 
 
 def _open_offer(m: Mutation, offer_id: uuid.UUID, detail: bool, as_agent: uuid.UUID | None) -> OfferInfo:
@@ -56,7 +58,7 @@ async def reject_offer(
 async def subscribe(
     engine: Engine, tenant_id: str, agent_id: uuid.UUID
 ) -> tuple[asyncio.Queue[Message], list[Message]]:
-    """An agent's stream: the queue their offers arrive on, and the offers open to them now."""
+    """An agent's stream: the queue their offers arrive on, and the offers open to them now (calls, then tasks)."""
     async with engine.mutation(tenant_id) as m:
         if not m.knows_agent(agent_id):
             raise NotFound("No such agent.", error_id="agent_not_found")
@@ -65,6 +67,8 @@ async def subscribe(
         for info in m.offers_to(agent_id):
             call = await m.get(Call, info.call_id)
             initial.append(offer_message(info, call_snapshot(call) if call else None))
+        for task_info in m.lane.offers_to(agent_id):
+            initial.append(task_offer_message(task_info, await m.get(Task, task_info.task_id)))
         return queue, initial
 
 

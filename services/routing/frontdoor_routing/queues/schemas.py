@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import Any
+from typing import Annotated, Any
 
-from pydantic import BaseModel, Field, field_validator
+from pydantic import BaseModel, Field, StringConstraints, field_validator
 
 from frontdoor_routing.core.model import STRATEGIES, Strategy
 from frontdoor_routing.engine.tenant import ClosedReason
@@ -17,6 +17,11 @@ class QueueOverflow(BaseModel):
 
     after_seconds: int = Field(ge=1, le=3600)
     queue_ids: list[uuid.UUID] = Field(min_length=1, max_length=20)
+
+
+Mailbox = Annotated[str, StringConstraints(min_length=1, max_length=120, pattern=r"^\S(.*\S)?$")]
+ReasonCode = Annotated[str, StringConstraints(min_length=1, max_length=80, pattern=r"^\S(.*\S)?$")]
+ONE_WORKING_DAY = 86_400  # a message answered by the same time the next day (see the README)
 
 
 class QueueBase(BaseModel):
@@ -34,6 +39,18 @@ class QueueBase(BaseModel):
     offer_timeout_seconds: int = Field(default=15, ge=1, le=300)
     strategy: Strategy = "longest_idle"
     overflow: list[QueueOverflow] = Field(default_factory=list, max_length=10)
+    message_mailboxes: list[Mailbox] = Field(
+        default_factory=list,
+        max_length=20,
+        description="members' messages to these mailboxes come here (e.g. 'kontakt')",
+    )
+    message_reasons: list[ReasonCode] = Field(
+        default_factory=list, max_length=50, description="messages with these contact reasons come here"
+    )
+    message_default: bool = Field(default=False, description="takes the messages no queue's mailbox or reason takes")
+    task_service_level_seconds: int = Field(
+        default=ONE_WORKING_DAY, ge=60, le=30 * 86_400, description="target for answering a message (email, web form)"
+    )
 
     @field_validator("strategy")
     @classmethod
@@ -70,6 +87,10 @@ class QueueUpdate(BaseModel):
     offer_timeout_seconds: int = Field(default_factory=_absent, ge=1, le=300)
     strategy: Strategy = Field(default_factory=_absent)
     active: bool = Field(default_factory=_absent)
+    message_mailboxes: list[Mailbox] = Field(default_factory=_absent, max_length=20, description="[]: none")
+    message_reasons: list[ReasonCode] = Field(default_factory=_absent, max_length=50, description="[]: none")
+    message_default: bool = Field(default_factory=_absent)
+    task_service_level_seconds: int = Field(default_factory=_absent, ge=60, le=30 * 86_400)
     # Nullable: null clears.
     ivr_digit: str | None = Field(default=None, pattern=r"^[0-9]$", description="null: no IVR choice")
     language: str | None = Field(default=None, pattern=r"^[a-z]{2}$", description="null: no language")

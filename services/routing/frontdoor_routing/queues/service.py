@@ -11,6 +11,7 @@ from frontdoor_routing.engine.mutation import Mutation
 from frontdoor_routing.engine.tenant import CLOSED_REASONS, ClosedReason
 from frontdoor_routing.models import Queue
 from frontdoor_routing.queues.schemas import QueueCreate, QueueUpdate, QueueView
+from frontdoor_routing.tasks.service import route_unrouted
 
 
 def _closed_reason(why: str | None) -> ClosedReason | None:
@@ -52,6 +53,8 @@ def check(m: Mutation, queue_id: uuid.UUID | None, values: dict[str, Any]) -> No
                 error_id="switchboard_taken",
                 field="is_switchboard",
             )
+    if merged["active"]:
+        _check_messages(m, queue_id, current, values)
     for i, step in enumerate(values.get("overflow") or []):
         for j, target in enumerate(step["queue_ids"]):
             target_id = uuid.UUID(str(target))
@@ -63,12 +66,45 @@ def check(m: Mutation, queue_id: uuid.UUID | None, values: dict[str, Any]) -> No
                 )
 
 
+def _check_messages(m: Mutation, queue_id: uuid.UUID | None, current: Queue | None, values: dict[str, Any]) -> None:
+    """A mailbox, a reason and `message_default` lead to one active queue at most (the messages' rules)."""
+    others = [q for q in m.queues() if q.active and q.id != queue_id]
+    mailboxes = values.get("message_mailboxes", current.message_mailboxes if current else [])
+    taken = {b.casefold(): q for q in others for b in q.message_mailboxes}
+    for i, box in enumerate(mailboxes):
+        if box.casefold() in taken:
+            raise Conflict(
+                f"Mailbox '{box}' already leads to queue '{taken[box.casefold()].name}'.",
+                error_id="message_mailbox_taken",
+                field=f"message_mailboxes.{i}",
+            )
+    reasons = values.get("message_reasons", current.message_reasons if current else [])
+    held = {r: q for q in others for r in q.message_reasons}
+    for i, reason in enumerate(reasons):
+        if reason in held:
+            raise Conflict(
+                f"Reason '{reason}' already leads to queue '{held[reason].name}'.",
+                error_id="message_reason_taken",
+                field=f"message_reasons.{i}",
+            )
+    default = values.get("message_default", current.message_default if current else False)
+    board = next((q for q in others if q.message_default), None) if default else None
+    if board is not None:
+        raise Conflict(
+            f"Queue '{board.name}' already takes the other messages.",
+            error_id="message_default_taken",
+            field="message_default",
+        )
+
+
 async def save(m: Mutation, q: Queue) -> None:
-    """Store a queue, tell the core, publish its settings."""
+    """Store a queue, tell the core, publish its settings; messages that had no queue may have one now."""
     m.touch()
     await m.insert(q)
     m.set_queue(q)
     m.emit(m.notifier.queue_upserted(q))
+    if q.active:
+        await route_unrouted(m)
 
 
 async def create_queue(engine: Engine, tenant_id: str, body: QueueCreate) -> QueueView:

@@ -12,6 +12,12 @@
 - transfer rate = answered calls transferred onward / answered;
 - ASA = mean wait of answered calls (from the original arrival); AHT = mean talk + wrap-up.
 
+Tasks (members' emails and web forms) have figures of their own by channel (`compute_tasks`),
+each against its queue's `task_service_level_seconds` (stored on the task when it was queued):
+completed = ended (the reply queued, `answered`, or closed by the agent, `done`); service level =
+completed within target / completed; `service_level_incl_open` also counts the tasks still open
+past their target at the report's end. Calls' figures never include tasks (another table).
+
 A call counts for the queue it first entered (`original_queue_id`), so a transfer never
 counts one caller twice.
 """
@@ -22,7 +28,7 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import Protocol
 
-from frontdoor_routing.stats.schemas import Kpi
+from frontdoor_routing.stats.schemas import Kpi, TaskKpi
 
 
 class CallFacts(Protocol):
@@ -83,4 +89,53 @@ def compute(calls: Iterable[CallFacts], default_target: int = 20, *, kind: str =
         k.service_level_incl_abandoned = round(k.answered_within_target / (k.answered + k.abandoned_after_target), 4)
     if handles:
         k.aht_seconds = round(sum(handles) / len(handles), 2)
+    return k
+
+
+class TaskFacts(Protocol):
+    """The columns task KPI arithmetic reads."""
+
+    state: str
+    received_at: datetime
+    accepted_at: datetime | None
+    completed_at: datetime | None
+    resolution: str | None
+    service_level_seconds: int
+
+
+def compute_tasks(tasks: Iterable[TaskFacts], now: datetime) -> TaskKpi:
+    """KPIs over tasks (one channel's): their own targets; open ones judged at `now`."""
+    k = TaskKpi()
+    answers: list[float] = []
+    pickups: list[float] = []
+    held: list[float] = []
+    for t in tasks:
+        k.received += 1
+        if t.state == "unrouted":
+            k.unrouted += 1
+        if t.accepted_at is not None:
+            pickups.append((t.accepted_at - t.received_at).total_seconds())
+        if t.completed_at is not None:
+            k.completed += 1
+            k.answered += t.resolution == "answered"
+            answer = (t.completed_at - t.received_at).total_seconds()
+            answers.append(answer)
+            if answer <= t.service_level_seconds:
+                k.completed_within_target += 1
+            if t.accepted_at is not None:
+                held.append((t.completed_at - t.accepted_at).total_seconds())
+        else:
+            k.open += 1
+            if (now - t.received_at).total_seconds() > t.service_level_seconds:
+                k.open_past_target += 1
+    if k.completed:
+        k.service_level = round(k.completed_within_target / k.completed, 4)
+    if k.completed + k.open_past_target:
+        k.service_level_incl_open = round(k.completed_within_target / (k.completed + k.open_past_target), 4)
+    if answers:
+        k.mean_answer_seconds = round(sum(answers) / len(answers), 2)
+    if pickups:
+        k.mean_pickup_seconds = round(sum(pickups) / len(pickups), 2)
+    if held:
+        k.mean_held_seconds = round(sum(held) / len(held), 2)
     return k

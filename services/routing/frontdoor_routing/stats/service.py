@@ -14,7 +14,17 @@ from frontdoor_routing.engine.engine import Engine
 from frontdoor_routing.engine.mutation import Mutation
 from frontdoor_routing.models import Call
 from frontdoor_routing.stats import kpis
-from frontdoor_routing.stats.schemas import AgentCounts, GroupBy, KpiReportView, KpiRow, QueueStatsView
+from frontdoor_routing.stats.schemas import (
+    CHANNELS,
+    AgentCounts,
+    GroupBy,
+    KpiReportView,
+    KpiRow,
+    QueueStatsView,
+    QueueTasks,
+    TaskKpiRow,
+)
+from frontdoor_routing.tasks.models import Task
 
 MAX_REPORT_DAYS = 400
 
@@ -64,6 +74,7 @@ async def queue_stats(engine: Engine, tenant_id: str, queue_id: uuid.UUID) -> Qu
         )
         # A new caller would stand behind everyone waiting: the same estimator as theirs.
         estimate = m.tenant.estimated_wait(queue_id, m.waiting_count(queue_id) + 1)
+        tasks = await _queue_tasks(m, tenant_id, queue_id, midnight)
         return QueueStatsView(
             queue_id=queue_id,
             open=m.tenant.open and queue.open,
@@ -73,7 +84,33 @@ async def queue_stats(engine: Engine, tenant_id: str, queue_id: uuid.UUID) -> Qu
             today=kpis.compute(today, queue.service_level_seconds),
             estimated_wait_seconds=estimate,
             estimate_basis="position",
+            tasks=tasks,
         )
+
+
+async def _queue_tasks(m: Mutation, tenant_id: str, queue_id: uuid.UUID, midnight: datetime) -> QueueTasks:
+    """The queue's tasks now (waiting, offered, held) and today's task KPIs by channel."""
+    now = m.at
+    rows = await m.all(
+        select(Task).where(
+            col(Task.tenant_id) == tenant_id,
+            col(Task.queue_id) == queue_id,
+            col(Task.state).in_(("queued", "offered", "accepted")),
+        )
+    )
+    today = await m.all(
+        select(Task).where(
+            col(Task.tenant_id) == tenant_id, col(Task.queue_id) == queue_id, col(Task.received_at) >= midnight
+        )
+    )
+    waiting = [t.received_at for t in rows if t.state == "queued"]
+    return QueueTasks(
+        waiting=len(waiting),
+        offered=sum(1 for t in rows if t.state == "offered"),
+        held=sum(1 for t in rows if t.state == "accepted"),
+        oldest_waiting_seconds=round(max(((now - a).total_seconds() for a in waiting), default=0.0), 1),
+        today={ch: kpis.compute_tasks([t for t in today if t.channel == ch], now) for ch in CHANNELS},
+    )
 
 
 async def kpi_report(
@@ -107,16 +144,25 @@ async def kpi_report(
         if queue_id is not None:
             query = query.where(col(Call.original_queue_id) == queue_id)
         calls = await m.all(query)
+        task_query = select(Task).where(
+            col(Task.tenant_id) == tenant_id, col(Task.received_at) >= start, col(Task.received_at) < end
+        )
+        if queue_id is not None:
+            task_query = task_query.where(col(Task.queue_id) == queue_id)
+        tasks = await m.all(task_query)
     buckets: dict[tuple[uuid.UUID | None, datetime | None], list[Call]] = defaultdict(list)
+
+    def _period(at: datetime) -> datetime | None:
+        local = at.astimezone(zone)
+        if group_by.endswith("day"):
+            return local.replace(hour=0, minute=0, second=0, microsecond=0)
+        if group_by.endswith("hour"):
+            return local.replace(minute=0, second=0, microsecond=0)
+        return None
+
     for c in calls:
         q = c.original_queue_id if group_by.startswith("queue") else None
-        period: datetime | None = None
-        local = c.arrived_at.astimezone(zone)
-        if group_by.endswith("day"):
-            period = local.replace(hour=0, minute=0, second=0, microsecond=0)
-        elif group_by.endswith("hour"):
-            period = local.replace(minute=0, second=0, microsecond=0)
-        buckets[(q, period)].append(c)
+        buckets[(q, _period(c.arrived_at))].append(c)
     rows = [
         KpiRow(
             queue_id=q,
@@ -126,6 +172,19 @@ async def kpi_report(
         )
         for (q, p), items in sorted(buckets.items(), key=lambda kv: (str(kv[0][0]), kv[0][1] or start))
     ]
+    judged_at = min(end, now)  # open tasks are past target or not as of the report's end
+    task_buckets: dict[tuple[str, uuid.UUID | None, datetime | None], list[Task]] = defaultdict(list)
+    for t in tasks:
+        task_buckets[(t.channel, t.queue_id if group_by.startswith("queue") else None, _period(t.received_at))].append(
+            t
+        )
+    channel_rows = [
+        TaskKpiRow(channel=ch, queue_id=q, period_start=p, **kpis.compute_tasks(items, judged_at).model_dump())
+        for (ch, q, p), items in sorted(
+            task_buckets.items(), key=lambda kv: (kv[0][0], str(kv[0][1]), kv[0][2] or start)
+        )
+        if ch in CHANNELS
+    ]
     return KpiReportView(
         from_=start,
         to=end,
@@ -133,4 +192,6 @@ async def kpi_report(
         total=kpis.compute(calls),
         rows=rows,
         callbacks=kpis.compute(calls, kind="callback"),
+        channels={ch: kpis.compute_tasks([t for t in tasks if t.channel == ch], judged_at) for ch in CHANNELS},
+        channel_rows=channel_rows,
     )
