@@ -97,6 +97,7 @@ class Call(RoutingModel, table=True):
     wrapup_seconds: float = 0.0
     transfers: int = 0
     transferred_out: bool = False
+    transferred_to_number: str | None = Field(default=None, max_length=40)
     resolution: str | None = Field(default=None, max_length=30)
     contact_reason: str | None = Field(default=None, max_length=80)
     callback_id: uuid.UUID | None = None

@@ -52,6 +52,7 @@ class CallSnapshot(BaseModel):
     wrapup_seconds: float | None = None
     transfers: int = 0
     transferred: bool = False
+    transferred_to_number: str | None = None  # the number a transfer out went to
     resolution: Resolution | None = None
     contact_reason: str | None = None
     callback_id: uuid.UUID | None = None
@@ -117,6 +118,8 @@ class CallTransferred(CallEvent):
     from_queue_id: uuid.UUID | None
     to_queue_id: uuid.UUID
     from_agent_id: uuid.UUID | None = None  # the agent whose conversation ended with the transfer
+    to_number: str | None = None  # out to this number (E.164 when it parses): the call left the platform
+    to_agent_id: uuid.UUID | None = None  # offered to this colleague only
 
 
 class CallWrapUp(CallEvent):

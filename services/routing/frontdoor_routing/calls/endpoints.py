@@ -83,7 +83,16 @@ HOLDER_OR_WRITER = (
         422: {"description": "`same_queue`, `transfer_to_self` (naming the field), or a malformed body"},
     },
 )
-async def transfer_call(call_id: uuid.UUID, body: TransferCreate, ctx: ContextDep, actor: ActorDep) -> CallView:
+async def transfer_call(
+    call_id: uuid.UUID,
+    body: TransferCreate,
+    ctx: ContextDep,
+    actor: ActorDep,
+    authorization: Annotated[str | None, Header()] = None,
+) -> CallView:
+    if body.contact_reason is not None:
+        code = await reasons.check(ctx.engine, ctx.http, actor.tenant_id, body.contact_reason, authorization)
+        body = body.model_copy(update={"contact_reason": code})
     return await service.transfer(ctx.engine, actor.tenant_id, call_id, body, as_agent=actor.agent_id)
 
 

@@ -66,11 +66,21 @@ class TransferCreate(BaseModel):
         description="a colleague of the same tenant: the call is offered to them only; if they reject it, "
         "let the offer time out or cannot take a call now, it waits in the queue at its place",
     )
+    contact_reason: str | None = Field(
+        default=None,
+        max_length=80,
+        description="with `number`: why the member called (one of the tenant's reason codes), as a completion "
+        "records it; the call ends here, so this is the agent's last word on it",
+    )
 
     @model_validator(mode="after")
     def _one_target(self) -> TransferCreate:
         if self.number is not None and (self.queue_id is not None or self.agent_id is not None):
             raise ValueError("a transfer to a number takes neither queue_id nor agent_id")
+        if self.contact_reason is not None and self.number is None:
+            raise ValueError(
+                "contact_reason goes with a transfer to a number (a call that moves on is completed later)"
+            )
         if self.number is None and self.queue_id is None and self.agent_id is None:
             raise ValueError("give queue_id, number or agent_id")
         return self

@@ -286,13 +286,24 @@ async def transfer(
                     field="queue_id",
                 )
         from_queue = call.queue_id
+        # out to a number: E.164 in the tenant's country when it parses (as caller numbers are), else as typed
+        number = normalise(body.number, m.tenant.country)[0] if body.number is not None else None
         _talk_ends(m, call)
         if target is None:
             call.transferred_out = True
+            call.transferred_to_number = number
             call.resolution = "transferred"
+            call.contact_reason = body.contact_reason
             call.talk_ended_at = m.at
             call.state = "wrap_up"
-            m.publish(ev.CallTransferred, call, from_queue_id=from_queue, to_queue_id=from_queue or uuid.UUID(int=0))
+            m.publish(
+                ev.CallTransferred,
+                call,
+                from_queue_id=from_queue,
+                to_queue_id=from_queue or uuid.UUID(int=0),
+                from_agent_id=agent_id,
+                to_number=number,
+            )
             m.publish(ev.CallWrapUp, call)
             await m.finish(agent_id, m.wrapup_of(from_queue))
             return view_of(m, call)
@@ -300,7 +311,14 @@ async def transfer(
         call.queue_id = target.id
         call.agent_id = None
         call.leg_answered_at = None
-        m.publish(ev.CallTransferred, call, from_queue_id=from_queue, to_queue_id=target.id, from_agent_id=agent_id)
+        m.publish(
+            ev.CallTransferred,
+            call,
+            from_queue_id=from_queue,
+            to_queue_id=target.id,
+            from_agent_id=agent_id,
+            to_agent_id=colleague,
+        )
         await m.finish(agent_id, m.wrapup_of(from_queue))
         await admit(m, call, target, offer_to=colleague)
         return view_of(m, call)

@@ -132,10 +132,14 @@ async def test_a_transfer_keeps_the_arrival_time_and_the_first_agent_wraps_up(ri
     out = await transfer(rig.engine, TENANT, view.call.call_id, TransferCreate(number="+4790000000"))
     assert out.call.state == "wrap_up" and out.call.resolution == "transferred" and out.call.transferred
     transferred = [e for e in await rig.events() if e.type == ev.CallTransferred.name]
-    assert [(e.data["from_queue_id"], e.data["to_queue_id"], e.data["from_agent_id"]) for e in transferred] == [
-        (str(one), str(two), str(ada)),
-        (str(two), str(two), None),  # out to a number: the queue it left on both sides
+    assert [
+        (e.data["from_queue_id"], e.data["to_queue_id"], e.data["from_agent_id"], e.data["to_number"])
+        for e in transferred
+    ] == [
+        (str(one), str(two), str(ada), None),
+        (str(two), str(two), str(bo), "+4790000000"),  # out to a number: the queue it left on both sides
     ]
+    assert out.call.transferred_to_number == "+4790000000"
     async with rig.db.snapshot() as session:
         row = await session.get(Call, view.call.call_id)
     assert row is not None and row.talk_seconds == 30.0 and row.transferred_out

@@ -92,6 +92,7 @@ async def test_a_call_transferred_to_a_colleague_is_offered_to_them_alone_and_a_
         ]
         transferred = next(e for e in events if e.subject == moved and e.type == "routing.call.transferred")
         assert transferred.data["from_agent_id"] == str(ada) and transferred.data["to_queue_id"] == str(q)
+        assert (transferred.data["to_agent_id"], transferred.data["to_number"]) == (str(cy), None)
         withdrawn = next(e for e in events if e.subject == moved and e.type == "routing.offer.withdrawn")
         assert withdrawn.data["reason"] == "rejected"
 
@@ -154,3 +155,32 @@ async def test_transfers_to_an_unknown_agent_another_tenants_or_oneself_are_refu
             assert r.status_code == 422
         assert (await p.http.get(f"/v1/calls/{call}")).json() == before
         assert p.tenant().router.agent_status(ada) == "busy"
+
+
+async def test_a_call_transferred_out_records_the_number_and_who_transferred_it(
+    make_settings: Callable[..., Settings], make_platform: Callable[..., Any], token_for: Callable[..., str]
+) -> None:
+    settings = make_settings(Settings, known_agent_preference_seconds=0)
+    async with make_platform(settings) as p:
+        q = uuid.UUID((await p.queue(name="Insurance", ivr_digit="1"))["id"])
+        ada = await p.staff({q: 3})
+        moved = await answered_by(p, token_for, ada, "out1", "1")
+        async with desk_of(p, token_for, ada) as ada_desk:
+            # a reason goes with a transfer out only (a call that moves on is completed later)
+            r = await ada_desk.post(f"/v1/calls/{moved}/transfer", json={"queue_id": str(q), "contact_reason": "x"})
+            assert r.status_code == 422, r.text
+            r = await ada_desk.post(f"/v1/calls/{moved}/transfer", json={"number": "22 99 88 77"})
+            assert r.status_code == 200, r.text
+        view = (await p.http.get(f"/v1/calls/{moved}")).json()["call"]
+        # stored as E.164 in the tenant's country, as caller numbers are
+        assert (view["transferred_to_number"], view["resolution"], view["transfers"]) == (
+            "+4722998877",
+            "transferred",
+            0,
+        )
+        events = await read_envelopes(
+            str(settings.kafka_bootstrap_servers), settings.topic("frontdoor.routing.v1"), want=6, timeout=15
+        )
+        transferred = next(e for e in events if e.subject == moved and e.type == "routing.call.transferred")
+        assert (transferred.data["from_agent_id"], transferred.data["to_number"]) == (str(ada), "+4722998877")
+        assert transferred.data["call"]["transferred_to_number"] == "+4722998877"
