@@ -6,7 +6,7 @@ this module; nothing in the service imports it, so the registry never closes an 
 
 from __future__ import annotations
 
-from frontdoor_members.audit.models import PersonalDataRead
+from frontdoor_members.audit.models import AuditChainHead, PersonalDataRead
 from frontdoor_members.calls.models import CallRecord
 from frontdoor_members.contacts.models import Contact, VerificationAttempt
 from frontdoor_members.courses.models import Course, CourseFeed, CourseSignup
@@ -38,6 +38,7 @@ TABLES = (
     MembershipChange,
     ContactRecord,
     PersonalDataRead,
+    AuditChainHead,
     Forward,
     OutgoingMail,
     FollowUp,

@@ -1,4 +1,4 @@
-"""The audit log of personal-data reads."""
+"""The audit log of personal-data reads, chained by hash per tenant, and each tenant's chain head."""
 
 from __future__ import annotations
 
@@ -13,10 +13,14 @@ from frontdoor_members.models import MembersModel
 
 
 class PersonalDataRead(MembersModel, table=True):
-    """Who read which personal data of which member, why and when."""
+    """Who read which personal data of which member, why and when; entry `seq` of its tenant's chain."""
 
     __tablename__ = "personal_data_reads"
-    __table_args__ = (Index("ix_personal_data_reads_member", "tenant_id", "member_id", "at"),)
+    __table_args__ = (
+        Index("ix_personal_data_reads_member", "tenant_id", "member_id", "at"),
+        # one entry per place in a tenant's chain: two writers that took the same predecessor cannot both commit
+        Index("uq_personal_data_reads_chain", "tenant_id", "seq", unique=True),
+    )
 
     id: uuid.UUID = Field(default_factory=new_id, primary_key=True)
     tenant_id: str = Field(max_length=64)
@@ -27,3 +31,16 @@ class PersonalDataRead(MembersModel, table=True):
     fields: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     request_id: str | None = Field(default=None, max_length=100)
     at: datetime = Field(sa_column=Column(UTCDateTime, nullable=False))
+    seq: int  # 1, 2, 3... per tenant, gapless
+    prev_hash: str = Field(max_length=64)  # the hash of entry seq - 1 (64 zeros for the first)
+    hash: str = Field(max_length=64)  # SHA-256 of this entry's canonical form (see chain.py)
+
+
+class AuditChainHead(MembersModel, table=True):
+    """The last entry of a tenant's audit chain; its row lock serialises the tenant's audit writers."""
+
+    __tablename__ = "audit_chain_heads"
+
+    tenant_id: str = Field(max_length=64, primary_key=True)
+    seq: int
+    hash: str = Field(max_length=64)

@@ -19,3 +19,16 @@ class PersonalDataReadView(BaseModel):
     fields: list[str]
     request_id: str | None
     at: datetime
+
+
+class ChainVerificationView(BaseModel):
+    """Whether the tenant's audit chain verifies, or where and why it first breaks."""
+
+    tenant_id: str
+    ok: bool
+    entries: int  # entries verified (before the break, if any)
+    head_seq: int
+    head_hash: str
+    broken_seq: int | None
+    reason: str | None  # altered | missing | inserted | head_mismatch
+    detail: str | None
