@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Literal
 
 from pydantic import Field, model_validator
@@ -33,6 +34,10 @@ class Settings(ServiceSettings):
     contact_ttl_minutes: int = 240
     # Country of a tenant that has not configured its own settings yet.
     default_country: str = "NO"
+    # Caller lookup from an in-process index of every number (members/phone_index.py); it re-reads
+    # other replicas' changes every `lookup_index_poll_s`. False: every lookup reads the database.
+    lookup_index: bool = True
+    lookup_index_poll_s: float = Field(default=0.5, gt=0, le=60)
     # Time zone of a tenant the agents service has not told us about (trends count local days).
     default_timezone: str = "Europe/Oslo"
 
@@ -105,3 +110,18 @@ class Settings(ServiceSettings):
     intake_max_bytes: int = Field(default=10 * 1024 * 1024, ge=1024, le=100 * 1024 * 1024)
     intake_timeout_s: float = Field(default=60.0, gt=0, le=600)
     message_text_max_chars: int = Field(default=65536, ge=1000, le=1_000_000)
+    # At most this many SMTP sessions at once; one more is answered 421 (the sender's server retries).
+    intake_max_connections: int = Field(default=100, ge=1, le=10_000)
+    # STARTTLS: with a certificate (a folder holding tls.crt and tls.key in PEM, as a
+    # kubernetes.io/tls Secret mounts) the intake offers it and refuses mail sent without it (530),
+    # so members' mail never crosses the network in plain text. Production requires one.
+    intake_tls_dir: Path | None = None
+
+    @model_validator(mode="after")
+    def _intake_tls(self) -> Settings:
+        if self.environment == "production" and self.intake_smtp_port is not None and self.intake_tls_dir is None:
+            raise ValueError(
+                "the SMTP intake would take members' mail in plain text: set intake_tls_dir (a folder with "
+                "tls.crt and tls.key; STARTTLS is then required)"
+            )
+        return self

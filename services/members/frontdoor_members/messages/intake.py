@@ -9,12 +9,17 @@
   sending server keeps the mail and delivers it again; a mail delivered again is recognised
   (Message-ID and content) and stored once.
 
+At most `intake_max_connections` sessions at once (one more is answered 421). With a certificate
+(`intake_tls_dir`: tls.crt and tls.key) STARTTLS is offered and required (530 without it);
+production refuses to start an intake without one.
+
 Logs name ids and counts only, never an address, a subject or the text.
 """
 
 from __future__ import annotations
 
 import asyncio
+import ssl
 from typing import Any
 
 from aiosmtpd.smtp import SMTP, Envelope, Session
@@ -144,6 +149,32 @@ class IntakeHandler:
             log.info("mail received again; kept once", message_id=str(row.id))
 
 
+class _CountedSMTP(SMTP):
+    """An SMTP session that counts itself against the intake's cap: one more than
+    `intake_max_connections` is answered 421 and closed before the handler sees anything."""
+
+    def __init__(self, intake: IntakeServer, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._intake = intake
+        self._counted = False
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        if self._intake.sessions >= self._intake.settings.intake_max_connections:
+            assert isinstance(transport, asyncio.WriteTransport)
+            transport.write(b"421 4.7.0 Too many connections, try again later\r\n")
+            transport.close()
+            return
+        self._intake.sessions += 1
+        self._counted = True
+        super().connection_made(transport)
+
+    def connection_lost(self, error: Exception | None) -> None:
+        if self._counted:
+            self._counted = False
+            self._intake.sessions -= 1
+            super().connection_lost(error)
+
+
 class IntakeServer:
     """The intake as a worker: listens on `intake_smtp_host:intake_smtp_port` (off when no port;
     port 0 takes a free one, see `port`)."""
@@ -155,6 +186,8 @@ class IntakeServer:
         self.settings = settings
         self._server: asyncio.Server | None = None
         self.port: int | None = None
+        self.sessions = 0  # SMTP sessions open now (at most intake_max_connections)
+        self._tls_context: ssl.SSLContext | None = None
 
     @classmethod
     def build(cls, runtime: Runtime, settings: Settings, clock: Clock) -> IntakeServer:
@@ -169,15 +202,27 @@ class IntakeServer:
         )
         return cls(handler=handler, settings=settings)
 
+    def _tls(self) -> ssl.SSLContext | None:
+        s = self.settings
+        if s.intake_tls_dir is None:
+            return None
+        context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+        context.minimum_version = ssl.TLSVersion.TLSv1_2
+        context.load_cert_chain(s.intake_tls_dir / "tls.crt", s.intake_tls_dir / "tls.key")
+        return context
+
     def _protocol(self) -> SMTP:
         s = self.settings
-        return SMTP(
+        return _CountedSMTP(
+            self,
             self.handler,
             data_size_limit=s.intake_max_bytes,
             enable_SMTPUTF8=True,
             hostname=s.intake_hostname,
             ident="Frontdoor intake",
             timeout=s.intake_timeout_s,
+            tls_context=self._tls_context,
+            require_starttls=self._tls_context is not None,
             loop=asyncio.get_running_loop(),
         )
 
@@ -187,6 +232,7 @@ class IntakeServer:
         if s.intake_smtp_port is None or self._server is not None:
             return
         loop = asyncio.get_running_loop()
+        self._tls_context = self._tls()  # a bad certificate or key stops the start, loudly
         self._server = await loop.create_server(self._protocol, host=s.intake_smtp_host, port=s.intake_smtp_port)
         sockets: Any = self._server.sockets or []
         self.port = sockets[0].getsockname()[1] if sockets else s.intake_smtp_port
