@@ -381,6 +381,7 @@ def members_requests(world: World) -> tuple[dict[tuple[str, str], Request], dict
         ("PATCH", "/v1/courses/{course_id}"): Request(body={"seats": 1}),
         ("POST", "/v1/courses/{course_id}/signups"): Request(body={"member_id": m}),
         ("POST", "/v1/messages/{message_id}/replies"): Request(body={"text": "B"}),
+        ("GET", "/v1/messages/{message_id}/replies"): Request(),
         ("POST", "/v1/messages/{message_id}/member"): Request(body={"member_id": m}),
         # mailbox names are per tenant: B's PUT of "a-form" makes B's own, A's stays as it was
         ("PUT", "/v1/mailboxes/{name}"): Request(body={"address": None}, ok=(201,)),

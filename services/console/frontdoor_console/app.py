@@ -23,7 +23,9 @@ from frontdoor_console.desk.endpoints import router as desk_router
 from frontdoor_console.desk.forwards import router as desk_forwards_router
 from frontdoor_console.desk.meetings import router as desk_meetings_router
 from frontdoor_console.desk.playbook import router as desk_playbook_router
+from frontdoor_console.desk.tasks import router as desk_tasks_router
 from frontdoor_console.followups.endpoints import router as followups_router
+from frontdoor_console.messages.endpoints import router as messages_router
 from frontdoor_console.planning.endpoints import router as planning_router
 from frontdoor_console.prefs.endpoints import router as prefs_router
 from frontdoor_console.settings import Settings
@@ -55,7 +57,9 @@ def create_app(
             desk_forwards_router,
             desk_courses_router,
             desk_meetings_router,
+            desk_tasks_router,
             followups_router,
+            messages_router,
             wallboard_router,
             team_router,
             planning_router,

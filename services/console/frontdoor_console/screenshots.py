@@ -14,6 +14,8 @@ plays the scenes a union's staff see, and saves them from Debian's Chromium:
 - `followups.png`: a supervisor's Follow-ups page, the member's deadline being watched.
 - `desk-booking.png`: in the call, the member signed up for the demo course and the first free CV
   meeting with a counsellor of the member's department booked.
+- `desk-email.png`: an agent on a call has taken a member's email beside it (the quarantined
+  attachment marked) and writes the reply.
 """
 
 from __future__ import annotations
@@ -22,11 +24,13 @@ import argparse
 import sys
 import tempfile
 from datetime import date, timedelta
+from email.message import EmailMessage
 from pathlib import Path
 from typing import Any
 
 from frontdoor_console.stage import (
     CHROMIUM,
+    INVOICES,
     MEMBER_NATIONAL_ID,
     MEMBER_NUMBER,
     OTHER,
@@ -173,6 +177,35 @@ def _followups_scene(stage: Stage, browser: Any, out: Path) -> None:
     context.close()
 
 
+def _email_scene(stage: Stage, browser: Any, out: Path) -> None:
+    """A member's email taken by an agent who is on a call, the reply written (issue 15)."""
+    stage.only_available("Kari", queue=INVOICES)
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, device_scale_factor=1)
+    page = context.new_page()
+    sign_in(page, stage.url("console"), "Kari Nordmann")
+    call_id = stage.post_call("1", MEMBER_NUMBER)["call"]["call_id"]
+    page.wait_for_selector("#accept-button", timeout=15000)
+    page.click("#accept-button")
+    page.wait_for_selector("#call")
+    mail = EmailMessage()
+    mail["From"] = "Ingrid Solbakken <ingrid.solbakken@example.org>"
+    mail["To"] = "kontakt@fagforbund.example.org"
+    mail["Subject"] = "Overtime not paid since March"
+    mail.set_content(
+        "Hello,\n\nmy employer has not paid my overtime since March. I have asked twice.\n"
+        "What can the union do?\n\nIngrid Solbakken, member 1000017"
+    )
+    mail.add_attachment(b"MZ" + b"\x00" * 64, maintype="application", subtype="octet-stream", filename="timesheet.exe")
+    stage.deliver(mail)
+    page.wait_for_selector(".task-offer", timeout=20000)
+    page.click(".task-accept")
+    page.wait_for_selector(".task textarea")
+    page.fill(".task textarea", "Dear Ingrid,\n\nthank you for writing. A case worker will call you this week.")
+    page.locator("#tasks-area").screenshot(path=str(out / "desk-email.png"))
+    stage.end_call(call_id)
+    context.close()
+
+
 def main(argv: list[str] | None = None) -> int:
     """Take the screenshots."""
     parser = argparse.ArgumentParser(description="Regenerate the console's screenshots.")
@@ -198,6 +231,7 @@ def main(argv: list[str] | None = None) -> int:
             _planning_scene(stage, browser, out)
             _admin_scene(stage, browser, out)
             _followups_scene(stage, browser, out)
+            _email_scene(stage, browser, out)
         finally:
             browser.close()
     for name in sorted(p.name for p in out.glob("*.png")):

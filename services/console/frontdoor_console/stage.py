@@ -11,14 +11,17 @@ receives under `var/mail/new/` (`Stage.mails()` reads it back).
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import email
+import email.message
 import os
 import subprocess
 import sys
 import time
 import uuid
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
@@ -72,6 +75,7 @@ class Stage:
     bootstrap: str
     token: str
     clients: dict[str, httpx.Client] = field(default_factory=dict)
+    intake_port: int = 0  # members' SMTP intake (mail to a tenant's mailbox becomes a message)
 
     def url(self, service: str) -> str:
         """Where a service listens."""
@@ -173,6 +177,17 @@ class Stage:
             return []
         return [email.message_from_bytes(f.read_bytes()) for f in sorted(arrived.iterdir()) if f.is_file()]
 
+    def deliver(self, mail: email.message.EmailMessage) -> None:
+        """Send a mail to members' SMTP intake (a real SMTP conversation, with aiosmtplib)."""
+        import aiosmtplib
+
+        async def send() -> None:
+            await aiosmtplib.send(mail, hostname="127.0.0.1", port=self.intake_port, timeout=20)
+
+        # in a thread of its own: Playwright's sync API keeps an event loop running in this one
+        with ThreadPoolExecutor(1) as pool:
+            pool.submit(asyncio.run, send()).result()
+
     def close(self) -> None:
         """Close the clients."""
         for client in self.clients.values():
@@ -200,6 +215,7 @@ def staged(var: Path, *, extra_env: dict[str, str] | None = None) -> Iterator[St
         "MEMBERS_INTAKE_SMTP_PORT": str(free_port()),
         **(extra_env or {}),
     }
+    intake_port = int(env["MEMBERS_INTAKE_SMTP_PORT"])
     platform = Platform(var, broker_port=free_port(), ports=ports, extra_env=env)
     try:
         try:
@@ -211,7 +227,7 @@ def staged(var: Path, *, extra_env: dict[str, str] | None = None) -> Iterator[St
                     print(f"--- {name}.log ---\n{log.read_text()[-3000:]}")
             raise
         token = (var / "dev-token.txt").read_text().strip()
-        stage = Stage(var=var, ports=ports, bootstrap=platform.bootstrap, token=token)
+        stage = Stage(var=var, ports=ports, bootstrap=platform.bootstrap, token=token, intake_port=intake_port)
         stage.clients = {
             name: httpx.Client(base_url=stage.url(name), headers={"Authorization": f"Bearer {token}"}, timeout=30)
             for name in SERVICES

@@ -1,5 +1,7 @@
 """A playbook per contact reason (members' `/v1/playbooks/{code}`): the steps the desk shows
-for calls about the reason, a fixed number to transfer to in one step, a question to ask first.
+for calls about the reason, a fixed number to transfer to in one step, a question to ask first,
+whether to consult the person asked for before transferring, and a fallback contact (a name and
+a number: for media, the tenant's press contact) for a caller who names nobody.
 
 The form sends the whole playbook (`PUT`); the steps are the textarea's lines (empty ones
 dropped). Members checks the values (at most 20 steps of 500 characters, a valid number) and
@@ -23,7 +25,13 @@ from frontdoor_console.web.page import Page, UserPage, render
 
 router = APIRouter(route_class=AdminRoute)
 
-EMPTY: dict[str, Any] = {"steps": [], "transfer_number": None, "ask_first": None}
+EMPTY: dict[str, Any] = {
+    "steps": [],
+    "transfer_number": None,
+    "ask_first": None,
+    "consult_first": False,
+    "fallback_contact": None,
+}
 
 
 _CODE = re.compile(r"^[a-z0-9][a-z0-9_.-]{0,99}$")  # members' shape of a reason code
@@ -61,6 +69,13 @@ def _answer(
     )
 
 
+def _fallback(name: str, number: str) -> dict[str, str] | None:
+    """The fallback contact: none when both are empty; half of one is sent for members to name the missing part."""
+    if not name and not number:
+        return None
+    return {"name": name, "number": number}
+
+
 @router.get("/reasons/{code}/playbook")
 async def playbook_page(
     request: Request, ctx: ContextDep, page: UserPage, user: Administrator, code: str
@@ -91,6 +106,8 @@ async def save_playbook(
         "steps": [line.strip() for line in lines if line.strip()],
         "transfer_number": forms.optional_text(form, "transfer_number"),
         "ask_first": forms.optional_text(form, "ask_first"),
+        "consult_first": form.get("consult_first") == "on",
+        "fallback_contact": _fallback(forms.text(form, "fallback_name"), forms.text(form, "fallback_number")),
     }
     token = ctx.tokens.for_user(user)
     saved, outcome = await forms.attempt(lambda: ctx.services.members.put(url, token, json=body))

@@ -16,6 +16,7 @@ from frontdoor_console.desk.answers import RESOLUTIONS, guarded
 from frontdoor_console.desk.calls import CallMovedOn
 from frontdoor_console.desk.colleagues import entry_of, load_presence
 from frontdoor_console.desk.offers import desk_events
+from frontdoor_console.desk.tasks import TaskSpace, my_tasks
 from frontdoor_console.desk.workspace import Workspace, workspace
 from frontdoor_console.web.page import UserPage, render
 
@@ -40,6 +41,11 @@ async def desk(ctx: ContextDep, page: UserPage, user: Agent) -> HTMLResponse:
         mine = await callbacks.mine(ctx, user)
     except (ServiceDown, ServiceRefused):
         mine = None
+    held: list[TaskSpace] = []
+    try:
+        held = await my_tasks(ctx, user)
+    except (ServiceDown, ServiceRefused):
+        held = []  # routing down is said already (the offer stream); the tasks come back with it
     return render(
         ctx,
         page,
@@ -51,6 +57,7 @@ async def desk(ctx: ContextDep, page: UserPage, user: Agent) -> HTMLResponse:
         space=space,
         routing_down=routing_down,
         resolutions=RESOLUTIONS,
+        tasks=held,
     )
 
 

@@ -3,7 +3,8 @@
 One upstream connection to routing's `GET /v1/agents/{id}/offers` per open desk (routing
 replays the agent's open offer when it connects, so a reload shows it again). An `offer`
 becomes the offer panel (caller's number, the identified member or the family's candidates,
-the lease counting down); `withdrawn` says so. When routing does not answer, the stream says
+the lease counting down); `withdrawn` says so; a `task_offer` (an email or web form) goes to the task offers beside the
+call area, and `task_withdrawn` takes it away. When routing does not answer, the stream says
 so in its status line and connects again. The colleagues' board comes from the hub. Every
 few seconds the session is checked; when it has ended, a `session` event sends the page to
 sign in (and back).
@@ -23,6 +24,7 @@ from frontdoor_console.auth.user import User
 from frontdoor_console.clients.http import ServiceDown, ServiceRefused
 from frontdoor_console.context import ConsoleContext
 from frontdoor_console.desk.colleagues import entry_of
+from frontdoor_console.desk.tasks import task_offer_html, task_withdrawn_html
 from frontdoor_console.web.page import Page, fragment
 from frontdoor_console.web.sse import CONNECTED, KEEPALIVE, sse
 
@@ -76,6 +78,11 @@ async def _offers(ctx: ConsoleContext, page: Page, user: User, out: asyncio.Queu
                     elif event == "withdrawn":
                         reason = json.loads(data).get("reason")
                         await out.put(sse("offer", fragment(ctx, page, "desk/_withdrawn.html", reason=reason)))
+                    elif event == "task_offer":
+                        # an email or web form: beside the call area, never over a call in progress
+                        await out.put(sse("task_offer", await task_offer_html(ctx, page, user, json.loads(data))))
+                    elif event == "task_withdrawn":
+                        await out.put(sse("task_offer", task_withdrawn_html(ctx, page, json.loads(data))))
         except ServiceDown:
             was_down = True
             await out.put(sse("stream", fragment(ctx, page, "desk/_stream.html", down="routing")))

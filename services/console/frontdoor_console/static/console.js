@@ -69,7 +69,14 @@
     startClocks(document);
     window.setInterval(tick, 250);
     document.addEventListener("keydown", onKey);
-    document.body.addEventListener("htmx:afterSwap", function (e) { startClocks(e.target); });
+    document.body.addEventListener("htmx:afterSwap", function (e) {
+      startClocks(e.target);
+      // A message just taken opens under the call: bring its heading into view and focus.
+      if (e.target && e.target.id === "task-region") {
+        var heading = e.target.querySelector(".task h2");
+        if (heading) { heading.setAttribute("tabindex", "-1"); heading.focus(); }
+      }
+    });
     document.body.addEventListener("htmx:oobAfterSwap", function (e) { startClocks(e.target); });
     document.body.addEventListener("htmx:sseMessage", function (e) {
       startClocks(e.target);

@@ -26,6 +26,7 @@ from frontdoor_members.messages.schemas import (
     MessageSummary,
     MessageView,
     ReplyCreate,
+    ReplyStatus,
     ReplyView,
 )
 
@@ -113,6 +114,27 @@ async def get_message(
     another tenant's."""
     opened = await service.read(session, principal, ctx.vault, message_id, request_id=request_id, now=ctx.clock.now())
     return _view(opened)
+
+
+@router.get(
+    "/v1/messages/{message_id}/replies", response_model=list[ReplyStatus], summary="Where the replies' mail is"
+)
+async def list_replies(message_id: uuid.UUID, session: SessionDep, principal: Reader) -> list[ReplyStatus]:
+    """Each reply's mail status (pending, sent, failed), oldest first, without its text: what a desk
+    polls while a reply is sent. Nothing personal is read, so nothing is audited. 404 for another
+    tenant's message."""
+    rows = await service.reply_statuses(session, principal.tenant_id, message_id)
+    return [
+        snapshot(
+            ReplyStatus,
+            reply,
+            status="pending" if mail.status == "sending" else mail.status,
+            attempts=mail.attempts,
+            last_error=mail.last_error,
+            sent_at=mail.sent_at,
+        )
+        for reply, mail in rows
+    ]
 
 
 @router.post("/v1/messages/{message_id}/replies", response_model=ReplyView, status_code=201, summary="Reply by email")

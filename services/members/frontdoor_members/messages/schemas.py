@@ -101,6 +101,19 @@ class ReplyView(BaseModel):
     dossier_entry_id: uuid.UUID | None
 
 
+class ReplyStatus(BaseModel):
+    """Where a reply's mail is, without its text (reading it discloses nothing: not audited)."""
+
+    id: uuid.UUID
+    message_id: uuid.UUID
+    agent_id: uuid.UUID | None
+    created_at: datetime
+    status: MailStatus = Field(description="pending, sent or failed (a mail being sent right now shows as pending)")
+    attempts: int
+    last_error: str | None = Field(description="the class of the last delivery error, never its text")
+    sent_at: datetime | None
+
+
 class MessageSummary(BaseModel):
     """A message in a list (without its text)."""
 

@@ -209,6 +209,15 @@ async def read(
     return Opened(row, vault.decrypt(row.text_encrypted), await repository.attachments(session, row.id), replies)
 
 
+async def reply_statuses(
+    session: AsyncSession, tenant_id: str, message_id: uuid.UUID
+) -> list[tuple[MessageReply, OutgoingMail]]:
+    """The message's replies and their mail, without decrypting anything (a desk follows a reply's
+    mail with this; no personal data is read, so nothing is audited). 404 for another tenant's."""
+    row = await require(session, tenant_id, message_id)
+    return await repository.replies(session, row.id)
+
+
 async def page(
     session: AsyncSession,
     tenant_id: str,

@@ -9,13 +9,26 @@ from frontdoor_members.context import ContextDep
 from frontdoor_members.deps import Configurer, Reader
 from frontdoor_members.playbooks import service
 from frontdoor_members.playbooks.models import Playbook
-from frontdoor_members.playbooks.schemas import PlaybookCreate, PlaybookView
+from frontdoor_members.playbooks.schemas import FallbackContact, PlaybookCreate, PlaybookView
 
 router = APIRouter(tags=["playbooks"])
 
 
 def _view(playbook: Playbook) -> PlaybookView:
-    return PlaybookView.model_validate(playbook, from_attributes=True)
+    fallback = (
+        FallbackContact(name=playbook.fallback_name, number=playbook.fallback_number)
+        if playbook.fallback_name and playbook.fallback_number
+        else None
+    )
+    return PlaybookView(
+        code=playbook.code,
+        steps=list(playbook.steps),
+        transfer_number=playbook.transfer_number,
+        ask_first=playbook.ask_first,
+        consult_first=playbook.consult_first,
+        fallback_contact=fallback,
+        updated_at=playbook.updated_at,
+    )
 
 
 @router.get("/v1/playbooks", response_model=list[PlaybookView], summary="The tenant's playbooks")
@@ -35,8 +48,9 @@ async def get_playbook(code: str, session: SessionDep, ctx: ContextDep, principa
 async def put_playbook(
     code: str, body: PlaybookCreate, session: SessionDep, ctx: ContextDep, principal: Configurer
 ) -> PlaybookView:
-    """Set the whole playbook; `code` must be one of the tenant's reasons (422 naming `code`), the
-    transfer number a valid one (422 naming `transfer_number`; stored as E.164)."""
+    """Set the whole playbook (a field left out is cleared); `code` must be one of the tenant's
+    reasons (422 naming `code`), the transfer number and the fallback contact's a valid one (422
+    naming `transfer_number` or `fallback_contact.number`; stored as E.164)."""
     playbook = await service.put(
         session, principal.tenant_id, code, body, default_country=ctx.settings.default_country, now=ctx.clock.now()
     )

@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from sqlalchemy import JSON, Column, UniqueConstraint
+from sqlalchemy import JSON, Boolean, Column, UniqueConstraint, false
 from sqlmodel import Field
 
 from frontdoor_common.models import UTCDateTime, new_id
@@ -14,7 +14,8 @@ from frontdoor_members.models import MembersModel
 
 class Playbook(MembersModel, table=True):
     """The steps for one of the tenant's reasons, an optional fixed number to transfer to in one
-    step, and an optional question the agent asks before any transfer."""
+    step, an optional question the agent asks before any transfer, whether to consult the person
+    asked for before transferring, and a fallback contact (a name and a number)."""
 
     __tablename__ = "playbooks"
     __table_args__ = (UniqueConstraint("tenant_id", "code", name="uq_playbooks_tenant_code"),)
@@ -25,4 +26,9 @@ class Playbook(MembersModel, table=True):
     steps: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     transfer_number: str | None = Field(default=None, max_length=20)
     ask_first: str | None = Field(default=None, max_length=500)
+    # Media calls: consult the person asked for before transferring; without a name, the fallback
+    # contact (the tenant's press contact), kept on the playbook of the reason it answers for.
+    consult_first: bool = Field(default=False, sa_column=Column(Boolean, nullable=False, server_default=false()))
+    fallback_name: str | None = Field(default=None, max_length=200)
+    fallback_number: str | None = Field(default=None, max_length=20)
     updated_at: datetime = Field(sa_column=Column(UTCDateTime, nullable=False))

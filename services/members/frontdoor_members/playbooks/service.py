@@ -35,29 +35,39 @@ def _optional(text: str | None) -> str | None:
     return stripped or None
 
 
+def _number(text: str | None, region: str, field: str) -> str | None:
+    """A phone number as E.164 (none when blank); 422 naming `field` when it is not one."""
+    number = _optional(text)
+    if number is None:
+        return None
+    try:
+        return normalise(number, region)
+    except IdentityError:
+        raise InvalidInput("Not a valid phone number.", field=field) from None
+
+
 async def put(
     session: AsyncSession, tenant_id: str, code: str, body: PlaybookCreate, *, default_country: str, now: datetime
 ) -> Playbook:
-    """Set the whole playbook of one of the tenant's reasons; the transfer number becomes E.164."""
+    """Set the whole playbook of one of the tenant's reasons; the phone numbers become E.164."""
     rules = await tenants.rules(session, tenant_id, default_country)
     if code not in rules.reasons:
         raise InvalidInput("Not one of the tenant's reasons.", error_id="unknown_reason", field="code")
-    number = _optional(body.transfer_number)
-    if number is not None:
-        try:
-            number = normalise(number, rules.phone_region)
-        except IdentityError:
-            raise InvalidInput("Not a valid phone number.", field="transfer_number") from None
+    number = _number(body.transfer_number, rules.phone_region, "transfer_number")
+    fallback = body.fallback_contact
+    fallback_number = _number(fallback.number, rules.phone_region, "fallback_contact.number") if fallback else None
+    if fallback is not None and fallback_number is None:
+        raise InvalidInput("Give the fallback contact's number.", field="fallback_contact.number")
     steps, ask_first = list(body.steps), _optional(body.ask_first)
     stored = await repository.playbook(session, tenant_id, code)
     if stored is None:
-        stored = Playbook(
-            tenant_id=tenant_id, code=code, steps=steps, transfer_number=number, ask_first=ask_first, updated_at=now
-        )
+        stored = Playbook(tenant_id=tenant_id, code=code, steps=steps, updated_at=now)
         session.add(stored)
-    else:
-        stored.steps, stored.transfer_number, stored.ask_first = steps, number, ask_first
-        stored.updated_at = now
+    stored.steps, stored.transfer_number, stored.ask_first = steps, number, ask_first
+    stored.consult_first = body.consult_first
+    stored.fallback_name = fallback.name if fallback else None
+    stored.fallback_number = fallback_number
+    stored.updated_at = now
     await session.flush()
     return stored
 

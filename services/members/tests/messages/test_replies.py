@@ -211,3 +211,38 @@ async def test_two_replies_at_once_announce_the_answer_once(messages_app: Callab
         assert (first.status_code, second.status_code) == (201, 201)
         assert (await outbox_types(app)).count("members.message.answered") == 1
         await eventually(lambda: len(relay.messages()) == 2)
+
+
+async def test_a_desk_follows_the_replys_mail_without_reading_the_message_so_nothing_is_audited(
+    messages_app: Callable[..., Any], relay: Relay
+) -> None:
+    from sqlmodel import func, select
+
+    from frontdoor_members.audit.models import PersonalDataRead
+
+    async def audited() -> int:
+        async with context_of(app).db.transaction() as session:
+            return int(await session.scalar(select(func.count()).select_from(PersonalDataRead)) or 0)
+
+    async with messages_app() as (client, app):
+        await create_member(client)
+        await add_mailbox(client)
+        message = await received_message(client, app)
+        r = await client.post(f"/v1/messages/{message['id']}/replies", json={"text": REPLY}, headers=headers())
+        assert r.status_code == 201, r.text
+        before = await audited()
+
+        async def sent() -> list[dict[str, Any]] | None:
+            got = await client.get(f"/v1/messages/{message['id']}/replies", headers=headers())
+            assert got.status_code == 200, got.text
+            rows: list[dict[str, Any]] = got.json()
+            return rows if rows and rows[0]["status"] == "sent" else None
+
+        [status] = await eventually(sent)
+        assert status["id"] == r.json()["id"] and status["attempts"] == 1 and "text" not in status
+        assert await audited() == before  # polling the mail's status read nothing personal
+        # reading the message itself is audited
+        assert (await client.get(f"/v1/messages/{message['id']}", headers=headers())).status_code == 200
+        assert await audited() == before + 1
+        other = await client.get(f"/v1/messages/{message['id']}/replies", headers=headers(OTHER_TENANT))
+        assert other.status_code == 404
