@@ -146,11 +146,13 @@ def get_runtime(request: Request) -> Runtime:
 RuntimeDep = Annotated[Runtime, Depends(get_runtime)]
 
 
-def parts_dependency(kind: type[PartsT]) -> Callable[[Request], PartsT]:
+def parts_dependency(kind: type[PartsT]) -> Callable[[Request], Awaitable[PartsT]]:
     """A FastAPI dependency returning the service's parts, typed: each service declares
     `ContextDep = Annotated[MyParts, Depends(parts_dependency(MyParts))]` once."""
 
-    def dependency(request: Request) -> PartsT:
+    # async: FastAPI runs a plain function dependency in its thread pool, a hop on every request
+    # of every service (measured on members' lookup: server time p50 0.57 -> 0.30 ms)
+    async def dependency(request: Request) -> PartsT:
         parts = request.app.state.runtime.parts
         if not isinstance(parts, kind):
             raise RuntimeError(f"the service's parts are {type(parts).__name__}, not {kind.__name__}")

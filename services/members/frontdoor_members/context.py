@@ -26,6 +26,7 @@ from frontdoor_members.forwards.notifier import ForwardsNotifier
 from frontdoor_members.forwards.sender import MailSender
 from frontdoor_members.forwards.service import ForwardRules, MailQueue
 from frontdoor_members.keywords.worker import KeywordWorker
+from frontdoor_members.members.phone_index import PhoneIndex
 from frontdoor_members.messages.intake import IntakeServer
 from frontdoor_members.messages.notifier import MessagesNotifier
 from frontdoor_members.notifier import MembersNotifier
@@ -53,6 +54,7 @@ class MembersContext(Parts):
     mail_sender: MailSender
     escalator: Escalator
     keyword_worker: KeywordWorker  # extracts the keywords of notes and remarks written without them
+    phone_index: PhoneIndex | None  # caller lookup from memory (issue 18); None: MEMBERS_LOOKUP_INDEX=false
     # contacts expire by comparison with the clock; the forwards' mail and follow-ups have workers
     workers: list[Worker] = field(default_factory=list)
 
@@ -78,6 +80,16 @@ def builder(settings: Settings, clock: Clock) -> Callable[[Runtime], Awaitable[M
         # for the worker's interval
         runtime.outbox.on_commit(keyword_worker.wake)
         intake = IntakeServer.build(runtime, settings, clock)
+        phone_index = (
+            PhoneIndex(
+                runtime.db,
+                clock,
+                default_country=settings.default_country,
+                interval_s=settings.lookup_index_poll_s,
+            )
+            if settings.lookup_index
+            else None
+        )
         return MembersContext(
             runtime=runtime,
             settings=settings,
@@ -98,7 +110,15 @@ def builder(settings: Settings, clock: Clock) -> Callable[[Runtime], Awaitable[M
             escalator=escalator,
             keyword_worker=keyword_worker,
             intake=intake,
-            workers=[sender, escalator, keyword_worker, intake, CourseFeedWorker.build(runtime, settings, clock)],
+            phone_index=phone_index,
+            workers=[
+                sender,
+                escalator,
+                keyword_worker,
+                intake,
+                CourseFeedWorker.build(runtime, settings, clock),
+                *([phone_index] if phone_index is not None else []),
+            ],
         )
 
     return build

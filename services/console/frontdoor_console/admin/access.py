@@ -57,11 +57,11 @@ class AdminRoute(APIRoute):
             except Refused as exc:
                 if exc.reason != NEEDS:
                     raise
-                ctx = _context(request)
+                ctx = await _context(request)
                 page = await page_for(request, ctx, exc.user)
                 return render(ctx, page, "admin/403.html", status=403)
             except ServiceRefused as exc:  # a refusal no page expected (a scope the token lacks ...)
-                ctx = _context(request)
+                ctx = await _context(request)
                 page = await page_for(request, ctx, await session_user(request, ctx))
                 template = (
                     "admin/_refused.html" if request.headers.get("hx-request") == "true" else "admin/refused.html"

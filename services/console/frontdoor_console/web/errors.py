@@ -51,13 +51,13 @@ def install_page_errors(app: FastAPI) -> None:
 
     @app.exception_handler(Refused)
     async def _refused(request: Request, exc: Refused) -> Response:
-        ctx = _context(request)
+        ctx = await _context(request)
         page = await page_for(request, ctx, exc.user)
         return render(ctx, page, "errors/403.html", status=403, needs=exc.reason)
 
     @app.exception_handler(CsrfRejected)
     async def _csrf(request: Request, exc: CsrfRejected) -> Response:
-        ctx = _context(request)
+        ctx = await _context(request)
         page = await page_for(request, ctx, exc.user)
         if request.headers.get("hx-request") == "true":
             return render(ctx, page, "errors/_csrf.html", status=403)
@@ -65,21 +65,21 @@ def install_page_errors(app: FastAPI) -> None:
 
     @app.exception_handler(ServiceDown)
     async def _down(request: Request, exc: ServiceDown) -> Response:
-        ctx = _context(request)
+        ctx = await _context(request)
         page = await page_for(request, ctx, await session_user(request, ctx))
         template = "errors/_down.html" if request.headers.get("hx-request") == "true" else "errors/down.html"
         return render(ctx, page, template, status=503, service=exc.service)
 
     @app.exception_handler(NoServiceToken)
     async def _no_token(request: Request, exc: NoServiceToken) -> Response:
-        ctx = _context(request)
+        ctx = await _context(request)
         page = await page_for(request, ctx, None)
         return render(ctx, page, "errors/down.html", status=503, service="console")
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> Response:
         if exc.status_code == 404 and request.method == "GET" and _wants_html(request):
-            ctx = _context(request)
+            ctx = await _context(request)
             page = await page_for(request, ctx, await session_user(request, ctx))
             return render(ctx, page, "errors/404.html", status=404)
         answer = problem(request, exc)

@@ -51,18 +51,20 @@ async def create_member(body: MemberCreate, session: SessionDep, ctx: ContextDep
     "/v1/members/lookup", response_model=CandidateList, summary="Who is calling: lookup by phone or member number"
 )
 async def lookup_member(
-    session: SessionDep,
     ctx: ContextDep,
     principal: Reader,
     phone: Annotated[str | None, Query(max_length=40, description="any local format; -NNN suffix accepted")] = None,
     member_number: Annotated[str | None, Query(pattern=MEMBER_NUMBER_PATTERN)] = None,
 ) -> CandidateList:
-    """CandidateList for a caller's number (several for a shared number) or a member number."""
+    """CandidateList for a caller's number (several for a shared number) or a member number.
+
+    A read: no write transaction (on SQLite that would queue behind every writer). By phone it
+    answers from the in-process phone index when it can (members/phone_index.py)."""
     if phone is not None:
-        rules = await tenants.rules(session, principal.tenant_id, ctx.settings.default_country)
-        return await lookup.by_phone(session, principal.tenant_id, lookup.caller_number(phone, rules.phone_region))
+        return await lookup.caller(ctx.db, ctx.phone_index, principal.tenant_id, phone, ctx.settings.default_country)
     if member_number is not None:
-        return await lookup.by_member_number(session, principal.tenant_id, member_number)
+        async with ctx.db.snapshot() as session:
+            return await lookup.by_member_number(session, principal.tenant_id, member_number)
     raise InvalidInput("Give phone or member_number.", error_id="lookup_key_missing", field="phone")
 
 

@@ -24,6 +24,8 @@ class Member(MembersModel, table=True):
     __table_args__ = (
         UniqueConstraint("tenant_id", "member_number", name="uq_members_tenant_number"),
         Index("uq_members_tenant_national_id", "tenant_id", "national_id_digest", unique=True),
+        # the change marker each replica's phone index polls (members/phone_index.py)
+        Index("ix_members_updated_at", "updated_at"),
     )
 
     id: uuid.UUID = Field(default_factory=new_id, primary_key=True)
