@@ -116,9 +116,7 @@ async def get_message(
     return _view(opened)
 
 
-@router.get(
-    "/v1/messages/{message_id}/replies", response_model=list[ReplyStatus], summary="Where the replies' mail is"
-)
+@router.get("/v1/messages/{message_id}/replies", response_model=list[ReplyStatus], summary="Where the replies' mail is")
 async def list_replies(message_id: uuid.UUID, session: SessionDep, principal: Reader) -> list[ReplyStatus]:
     """Each reply's mail status (pending, sent, failed), oldest first, without its text: what a desk
     polls while a reply is sent. Nothing personal is read, so nothing is audited. 404 for another
