@@ -13,7 +13,7 @@ EDITABLES := -e libs/common -e libs/devtools $(foreach s,$(SERVICES),-e services
 PYTEST_ARGS ?= --durations=25
 PACKAGES := libs/common/frontdoor_common libs/devtools/frontdoor_devtools $(foreach s,$(SERVICES),services/$(s)/frontdoor_$(s))
 
-.PHONY: install bytecode browser screenshots run test test-slow test-postgres chaos lint typecheck pytest bench bench-relay bench-routing bench-routing-rest bench-planning simulate simulate-erlang demo lock catalogue clean
+.PHONY: install bytecode browser screenshots run test test-slow test-postgres chaos lint typecheck pytest bench bench-relay bench-routing bench-routing-rest bench-members bench-planning simulate simulate-erlang demo lock catalogue records clean
 
 $(STAMP): requirements.txt requirements-bootstrap.txt libs/common/pyproject.toml libs/devtools/pyproject.toml $(foreach s,$(SERVICES),services/$(s)/pyproject.toml)
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Frontdoor needs Python 3.11 or newer")'
@@ -104,6 +104,11 @@ bench-routing: install
 bench-routing-rest: install
 	$(PY) -m frontdoor_routing.bench.rest
 
+# Caller lookup at 100,000 members, in process and over HTTP (with the index, the database path,
+# a bare endpoint as the floor); PostgreSQL too with BENCH_ARGS=--postgres=postgresql://...
+bench-members: install
+	$(PY) -m frontdoor_members.bench $(BENCH_ARGS)
+
 # A simulation request's child process: a fresh interpreter per request against the planner's
 # fork server (the simulator preloaded), side by side; the last line is JSON.
 bench-planning: install
@@ -125,6 +130,11 @@ lock: install
 catalogue: install
 	@mkdir -p docs
 	$(PY) -m frontdoor_devtools.catalogue > docs/events.json
+
+# The records of processing (GDPR art. 30): docs/records-of-processing.md from docs/processing/*.yaml,
+# checked against every service's tables, routes and events first (libs/devtools/tests/test_records.py).
+records: install
+	$(PY) -m frontdoor_devtools.records
 
 clean:
 	rm -rf var .pytest_cache .mypy_cache .ruff_cache
