@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import email
 import email.utils
-import os
 import socket
 import subprocess
 import sys
@@ -28,15 +27,13 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import aiosmtplib
-import holidays
-import httpx
 import pytest
+from e2e_platforms import api_clients, ok, open_around_the_clock, running_platform
 
 from frontdoor_common.auth import mint_token
 from frontdoor_common.bus.broker import _die_with_parent, free_port
-from frontdoor_common.launcher import Platform
 from frontdoor_common.settings import DEMO_TENANT_ID
-from frontdoor_common.testing import create_database, eventually, read_envelopes
+from frontdoor_common.testing import eventually, read_envelopes
 
 pytestmark = pytest.mark.slow
 
@@ -45,7 +42,6 @@ WAGES = "0000000a-0000-4000-8000-000000000002"  # wages and work, loop 2 (IVR 2)
 OTHER = "0000000a-0000-4000-8000-000000000003"  # everything else (IVR 3): takes the mailbox "kontakt"
 INTAKE_ADDRESS = "kontakt@fagforbund.example.org"  # the demo tenant's intake mailbox
 OSLO_DEPARTMENT_MAIL = "saksbehandler.oslo@avdeling.example.org"  # avd-1, the department of Nordli Bygg AS
-DAYS = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
 RUN = uuid.uuid4().int % 10**6
 MOBILE_PREFIXES = {1: "41", 2: "45", 3: "46"}  # Norwegian mobile ranges: this run's callers
 
@@ -86,13 +82,9 @@ def _stop(proc: subprocess.Popen[bytes]) -> None:
 @pytest.fixture(scope="module")
 def platform(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SimpleNamespace]:
     var = tmp_path_factory.mktemp("e2e-channels-var")
-    ports = {name: free_port() for name in ("routing", "members", "agents", "callbacks", "surveys")}
-    env = {k: v for k, v in os.environ.items() if k != "KAFKA_BOOTSTRAP_SERVERS"}
-    os.environ.pop("KAFKA_BOOTSTRAP_SERVERS", None)
     smtp_port, intake_port = free_port(), free_port()
     smtp = _mail_server(var, smtp_port)
     extra = {
-        "FRONTDOOR_ENV": "test",
         "ROUTING_KNOWN_AGENT_PREFERENCE_SECONDS": "0",
         # members' mail to departments and members goes to the SMTP server process above
         "MEMBERS_SMTP_HOST": "127.0.0.1",
@@ -104,84 +96,26 @@ def platform(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SimpleNamespa
         "MEMBERS_FOLLOWUP_CHECK_INTERVAL_S": "1",
         "MEMBERS_KEYWORD_INTERVAL_S": "1",
     }
-    # With TEST_POSTGRES_URL, members (forwards, follow-ups, messages, keywords), routing (tasks) and
-    # agents run on PostgreSQL; otherwise every service is on SQLite.
-    drops = []
-    if os.environ.get("TEST_POSTGRES_URL"):
-        for name in ("members", "routing", "agents"):
-            url, drop = create_database("postgresql", var)
-            extra[f"{name.upper()}_DATABASE_URL"] = url
-            drops.append(drop)
-    p = Platform(var, broker_port=free_port(), ports=ports, extra_env=extra)
+    # members (forwards, follow-ups, messages, keywords), routing (tasks) and agents on PostgreSQL
+    # when CI gives one
     try:
-        p.start()
-    except Exception:
-        for name in ports:
-            log = var / f"{name}.log"
-            if log.exists():
-                print(f"--- {name}.log ---\n{log.read_text()[-3000:]}")
-        p.stop()
-        _stop(smtp)
-        for drop in drops:
-            drop()
-        raise
-    token = (var / "dev-token.txt").read_text().strip()
-    try:
-        yield SimpleNamespace(var=var, ports=ports, token=token, bootstrap=p.bootstrap, intake_port=intake_port)
+        with running_platform(var, extra_env=extra, postgres_for=("members", "routing", "agents")) as platform:
+            platform.intake_port = intake_port
+            yield platform
     finally:
-        p.stop()
         _stop(smtp)
-        for drop in drops:
-            drop()
-        os.environ.update(env)
 
 
 @pytest.fixture
 async def api(platform: SimpleNamespace) -> AsyncIterator[SimpleNamespace]:
-    headers = {"Authorization": f"Bearer {platform.token}"}
-    clients = {
-        name: httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", headers=headers, timeout=60)
-        for name, port in platform.ports.items()
-    }
-    yield SimpleNamespace(**clients)
-    for c in clients.values():
-        await c.aclose()
-
-
-def ok(response: httpx.Response, *codes: int) -> Any:
-    assert response.status_code in (codes or (200, 201, 204)), f"{response.request.url}: {response.text}"
-    return response.json() if response.content else None
-
-
-def _country_without_a_holiday_today() -> str:
-    today = datetime.now(UTC).date()
-    for country in ("NO", "DK", "NL", "SE", "FI"):
-        days_off = holidays.country_holidays(country)
-        if today not in days_off and today + timedelta(days=1) not in days_off:
-            return country
-    pytest.skip("today is a public holiday everywhere the test knows")
+    async with api_clients(platform) as clients:
+        yield clients
 
 
 @pytest.fixture(scope="module")
 def open_all_day(platform: SimpleNamespace) -> None:
     """The tenant open around the clock; no wrap-up in the queues the scenarios use."""
-    headers = {"Authorization": f"Bearer {platform.token}"}
-    with (
-        httpx.Client(base_url=f"http://127.0.0.1:{platform.ports['agents']}", headers=headers) as agents,
-        httpx.Client(base_url=f"http://127.0.0.1:{platform.ports['routing']}", headers=headers) as routing,
-    ):
-        body = {
-            "timezone": "UTC",
-            "country": _country_without_a_holiday_today(),
-            "opening_hours": [{"days": DAYS, "start": "00:00", "end": "23:59:59"}],
-        }
-        ok(agents.put("/v1/settings", json=body))
-        for queue in (INVOICES, WAGES, OTHER):
-            ok(routing.patch(f"/v1/queues/{queue}", json={"wrapup_seconds": 0}))
-        deadline = time.monotonic() + 30
-        while not all(ok(routing.get(f"/v1/queues/{q}"))["open"] for q in (INVOICES, WAGES, OTHER)):
-            assert time.monotonic() < deadline, "the queues did not open"
-            time.sleep(0.1)
+    open_around_the_clock(platform, (INVOICES, WAGES, OTHER))
 
 
 # --- helpers ----------------------------------------------------------------------------------------

@@ -10,8 +10,6 @@ Driven only through the REST contract, as a CTI system and the agents' desks wou
 from __future__ import annotations
 
 import asyncio
-import os
-import time
 import uuid
 from collections import Counter
 from collections.abc import AsyncIterator, Iterator
@@ -19,109 +17,37 @@ from datetime import UTC, datetime, timedelta
 from types import SimpleNamespace
 from typing import Any
 
-import holidays
-import httpx
 import pytest
+from e2e_platforms import DAYS, api_clients, ok, open_around_the_clock, running_platform, z
 
-from frontdoor_common.bus.broker import free_port
-from frontdoor_common.launcher import Platform
-from frontdoor_common.testing import create_database, eventually
+from frontdoor_common.testing import eventually
 
 pytestmark = pytest.mark.slow
 
 WAGES = "0000000a-0000-4000-8000-000000000002"  # the demo's queue of Ingrid and Ola (IVR digit 2)
 KNOWN_MEMBER_NUMBER = "+4741234567"  # a demo member's mobile; her workplace gives her a department
-DAYS = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
 RUN = uuid.uuid4().int % 10**8  # member numbers of this run's members
 
 
 @pytest.fixture(scope="module")
 def platform(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SimpleNamespace]:
+    # agents and members, whose races this file tests, on PostgreSQL when CI gives one
     var = tmp_path_factory.mktemp("e2e-tasks-var")
-    ports = {name: free_port() for name in ("routing", "members", "agents", "callbacks", "surveys")}
-    env = {k: v for k, v in os.environ.items() if k != "KAFKA_BOOTSTRAP_SERVERS"}
-    os.environ.pop("KAFKA_BOOTSTRAP_SERVERS", None)
-    extra = {"FRONTDOOR_ENV": "test", "ROUTING_KNOWN_AGENT_PREFERENCE_SECONDS": "0"}
-    # With TEST_POSTGRES_URL (CI's slow step), agents and members, whose races this file tests, run on
-    # PostgreSQL, where two bookings really run at once; otherwise every service is on SQLite.
-    drops = []
-    if os.environ.get("TEST_POSTGRES_URL"):
-        for name in ("agents", "members"):
-            url, drop = create_database("postgresql", var)
-            extra[f"{name.upper()}_DATABASE_URL"] = url
-            drops.append(drop)
-    p = Platform(var, broker_port=free_port(), ports=ports, extra_env=extra)
-    try:
-        p.start()
-    except Exception:
-        for name in ports:
-            log = var / f"{name}.log"
-            if log.exists():
-                print(f"--- {name}.log ---\n{log.read_text()[-3000:]}")
-        p.stop()
-        for drop in drops:
-            drop()
-        raise
-    token = (var / "dev-token.txt").read_text().strip()
-    try:
-        yield SimpleNamespace(var=var, ports=ports, token=token, bootstrap=p.bootstrap)
-    finally:
-        p.stop()
-        for drop in drops:
-            drop()
-        os.environ.update(env)
+    extra = {"ROUTING_KNOWN_AGENT_PREFERENCE_SECONDS": "0"}
+    with running_platform(var, extra_env=extra, postgres_for=("agents", "members")) as platform:
+        yield platform
 
 
 @pytest.fixture
 async def api(platform: SimpleNamespace) -> AsyncIterator[SimpleNamespace]:
-    headers = {"Authorization": f"Bearer {platform.token}"}
-    limits = httpx.Limits(max_connections=100, max_keepalive_connections=100)
-    clients = {
-        name: httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", headers=headers, timeout=60, limits=limits)
-        for name, port in platform.ports.items()
-    }
-    yield SimpleNamespace(**clients)
-    for c in clients.values():
-        await c.aclose()
-
-
-def ok(response: httpx.Response, *codes: int) -> Any:
-    assert response.status_code in (codes or (200, 201, 204)), f"{response.request.url}: {response.text}"
-    return response.json() if response.content else None
-
-
-def z(at: datetime) -> str:
-    return at.astimezone(UTC).isoformat().replace("+00:00", "Z")
-
-
-def _country_without_a_holiday_today() -> str:
-    today = datetime.now(UTC).date()
-    for country in ("NO", "DK", "NL", "SE", "FI"):
-        days_off = holidays.country_holidays(country)
-        if today not in days_off and today + timedelta(days=1) not in days_off:
-            return country
-    pytest.skip("today is a public holiday everywhere the test knows")
+    async with api_clients(platform) as clients:
+        yield clients
 
 
 @pytest.fixture(scope="module")
 def open_all_day(platform: SimpleNamespace) -> None:
     """The tenant in UTC, open around the clock in a country with no holiday today; no wrap-up in wages."""
-    headers = {"Authorization": f"Bearer {platform.token}"}
-    with (
-        httpx.Client(base_url=f"http://127.0.0.1:{platform.ports['agents']}", headers=headers) as agents,
-        httpx.Client(base_url=f"http://127.0.0.1:{platform.ports['routing']}", headers=headers) as routing,
-    ):
-        body = {
-            "timezone": "UTC",
-            "country": _country_without_a_holiday_today(),
-            "opening_hours": [{"days": DAYS, "start": "00:00", "end": "23:59:59"}],
-        }
-        ok(agents.put("/v1/settings", json=body))
-        ok(routing.patch(f"/v1/queues/{WAGES}", json={"wrapup_seconds": 0}))
-        deadline = time.monotonic() + 30
-        while not ok(routing.get(f"/v1/queues/{WAGES}"))["open"]:
-            assert time.monotonic() < deadline, "the wages queue did not open"
-            time.sleep(0.1)
+    open_around_the_clock(platform, (WAGES,))
 
 
 # --- routing helpers, as in test_platform.py --------------------------------------------------

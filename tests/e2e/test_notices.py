@@ -9,18 +9,15 @@ in the service tests on a manual clock (services/surveys/tests/notices, services
 
 from __future__ import annotations
 
-import os
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, datetime, timedelta
 from types import SimpleNamespace
-from typing import Any
 
-import httpx
 import pytest
+from e2e_platforms import api_clients, ok, running_platform, z
 
 from frontdoor_common.bus.broker import free_port
-from frontdoor_common.launcher import Platform
 from frontdoor_common.testing import eventually
 from frontdoor_surveys.gateway.file import read_messages
 
@@ -34,48 +31,15 @@ E164 = MOBILE.replace(" ", "")
 @pytest.fixture(scope="module")
 def platform(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SimpleNamespace]:
     var = tmp_path_factory.mktemp("e2e-notices-var")
-    ports = {name: free_port() for name in ("routing", "members", "agents", "callbacks", "surveys")}
-    env = {k: v for k, v in os.environ.items() if k != "KAFKA_BOOTSTRAP_SERVERS"}
-    os.environ.pop("KAFKA_BOOTSTRAP_SERVERS", None)
     # members' mail intake on a port of its own: another platform may be running beside this one
-    extra = {"FRONTDOOR_ENV": "test", "MEMBERS_INTAKE_SMTP_PORT": str(free_port())}
-    p = Platform(var, broker_port=free_port(), ports=ports, extra_env=extra)
-    try:
-        p.start()
-    except Exception:
-        for name in ports:
-            log = var / f"{name}.log"
-            if log.exists():
-                print(f"--- {name}.log ---\n{log.read_text()[-3000:]}")
-        p.stop()
-        raise
-    token = (var / "dev-token.txt").read_text().strip()
-    try:
-        yield SimpleNamespace(var=var, ports=ports, token=token)
-    finally:
-        p.stop()
-        os.environ.update(env)
+    with running_platform(var, extra_env={"MEMBERS_INTAKE_SMTP_PORT": str(free_port())}) as platform:
+        yield platform
 
 
 @pytest.fixture
 async def api(platform: SimpleNamespace) -> AsyncIterator[SimpleNamespace]:
-    headers = {"Authorization": f"Bearer {platform.token}"}
-    clients = {
-        name: httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", headers=headers, timeout=60)
-        for name, port in platform.ports.items()
-    }
-    yield SimpleNamespace(**clients)
-    for c in clients.values():
-        await c.aclose()
-
-
-def ok(response: httpx.Response, *codes: int) -> Any:
-    assert response.status_code in (codes or (200, 201, 204)), f"{response.request.url}: {response.text}"
-    return response.json() if response.content else None
-
-
-def z(at: datetime) -> str:
-    return at.astimezone(UTC).isoformat().replace("+00:00", "Z")
+    async with api_clients(platform) as clients:
+        yield clients
 
 
 async def sms_to(platform: SimpleNamespace, count: int) -> list[str]:
