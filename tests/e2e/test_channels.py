@@ -13,15 +13,10 @@ from __future__ import annotations
 
 import email
 import email.utils
-import socket
-import subprocess
-import sys
-import time
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage, Message
-from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -31,9 +26,10 @@ import pytest
 from e2e_platforms import api_clients, ok, open_around_the_clock, running_platform
 
 from frontdoor_common.auth import mint_token
-from frontdoor_common.bus.broker import _die_with_parent, free_port
+from frontdoor_common.bus.broker import free_port
 from frontdoor_common.settings import DEMO_TENANT_ID
 from frontdoor_common.testing import eventually, read_envelopes
+from frontdoor_common.testing.smtp import SmtpServer
 
 pytestmark = pytest.mark.slow
 
@@ -46,44 +42,12 @@ RUN = uuid.uuid4().int % 10**6
 MOBILE_PREFIXES = {1: "41", 2: "45", 3: "46"}  # Norwegian mobile ranges: this run's callers
 
 
-def _mail_server(var: Path, port: int) -> subprocess.Popen[bytes]:
-    """aiosmtpd on loopback keeping each mail as a file under `var/mail/new/`, as `make run` runs it."""
-    log = open(var / "mail.log", "ab")  # noqa: SIM115 - the child owns it
-    command = [sys.executable, "-m", "aiosmtpd", "-n", "-l", f"127.0.0.1:{port}"]
-    proc = subprocess.Popen(
-        [*command, "-c", "aiosmtpd.handlers.Mailbox", str(var / "mail")],
-        stdout=log,
-        stderr=subprocess.STDOUT,
-        stdin=subprocess.DEVNULL,
-        preexec_fn=_die_with_parent,
-    )
-    deadline = time.monotonic() + 20
-    while True:
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=0.5):
-                return proc
-        except OSError:
-            if proc.poll() is not None or time.monotonic() > deadline:
-                proc.kill()
-                raise RuntimeError(f"the SMTP server did not start on port {port}") from None
-            time.sleep(0.05)
-
-
-def _stop(proc: subprocess.Popen[bytes]) -> None:
-    if proc.poll() is None:
-        proc.terminate()
-    try:
-        proc.wait(5)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        proc.wait()
-
-
 @pytest.fixture(scope="module")
 def platform(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SimpleNamespace]:
     var = tmp_path_factory.mktemp("e2e-channels-var")
     smtp_port, intake_port = free_port(), free_port()
-    smtp = _mail_server(var, smtp_port)
+    smtp = SmtpServer(var / "mail", smtp_port)  # aiosmtpd as its own process, as `make run` runs one
+    smtp.start()
     extra = {
         "ROUTING_KNOWN_AGENT_PREFERENCE_SECONDS": "0",
         # members' mail to departments and members goes to the SMTP server process above
@@ -103,7 +67,7 @@ def platform(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SimpleNamespa
             platform.intake_port = intake_port
             yield platform
     finally:
-        _stop(smtp)
+        smtp.stop()
 
 
 @pytest.fixture
