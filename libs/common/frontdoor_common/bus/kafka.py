@@ -42,7 +42,7 @@ class KafkaBus:
             client_id=client_id,
             acks="all",
             enable_idempotence=False,  # the local broker has no idempotent producer: the inbox dedupes
-            linger_ms=2,
+            linger_ms=0,  # send at once: a batch forms anyway while a request is in flight
             max_batch_size=256 * 1024,
             request_timeout_ms=15000,
         )

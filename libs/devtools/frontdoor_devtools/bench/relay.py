@@ -5,7 +5,15 @@ Against a real local broker and a real database (a SQLite file; PostgreSQL too w
 --postgres-url): (1) throughput: N events committed while the relay is stopped, then the
 time the relay takes to publish them all; (2) latency: single-event transactions committed
 one after another while the relay runs, each timed from the row's creation (just before
-its commit) to the broker's acknowledgement. Prints a line per engine and, last, JSON.
+its commit) to the broker's acknowledgement; (3) paced: --rate events per second for
+--seconds, each committed in its own transaction by a committer process (one core commits,
+the other relays, as a service's requests and its relay would share a busy machine), which
+wakes the relay after each commit as `Outbox.on_commit` does in a service; each event timed
+from its row's creation (just before its commit) to the broker's acknowledgement, p50, p99,
+p99.9. The floor is measured in the same run: a bare producer with the relay's settings
+(`KafkaBus`) sending one message at a time at the same rate to the same broker, each timed
+from send to ack; the ratio is the relay's figure over the floor's. Prints a line per engine
+and, last, JSON.
 """
 
 from __future__ import annotations
@@ -13,6 +21,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import os
 import sys
 import tempfile
 import time
@@ -21,7 +30,7 @@ from pathlib import Path
 from typing import Any
 
 from frontdoor_common.bus.broker import LocalBroker
-from frontdoor_common.bus.kafka import KafkaBus
+from frontdoor_common.bus.kafka import KafkaBus, ensure_topics
 from frontdoor_common.bus.outbox import Outbox
 from frontdoor_common.bus.relay import OutboxRelay
 from frontdoor_common.bus.tables import BUS_METADATA
@@ -36,7 +45,127 @@ def _q(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
 
 
-async def run(url: str, bootstrap: str, *, events: int, latency_events: int) -> dict[str, Any]:
+def _quantiles(prefix: str, ms: list[float]) -> dict[str, float]:
+    if not ms:
+        return {}
+    return {f"{prefix}_{name}_ms": round(_q(ms, q), 2) for name, q in (("p50", 0.5), ("p99", 0.99), ("p999", 0.999))}
+
+
+async def commit_paced(url: str, *, rate: float, seconds: float, committers: int) -> None:
+    """The committer process: single-event transactions at `rate` for `seconds` (event i due at
+    i/rate, taken by the first of `committers` tasks free); a line "c" on stdout after each
+    commit (the relay's process wakes its relay on it), then a JSON summary."""
+    db = Database(url)
+    box = Outbox("bench")
+    loop = asyncio.get_running_loop()
+    n = int(rate * seconds)
+    durations: list[float] = []
+    out = sys.stdout
+    start = loop.time()
+    slots = iter(range(n))
+
+    async def committer() -> None:
+        for i in slots:
+            delay = start + i / rate - loop.time()
+            if delay > 0:
+                await asyncio.sleep(delay)
+            began = time.perf_counter()
+            async with db.transaction() as s:
+                await box.add(s, Deposit(account=f"p{i % 100}"), tenant="bench")
+            durations.append((time.perf_counter() - began) * 1000)
+            out.write("c\n")
+            out.flush()
+
+    await asyncio.gather(*(committer() for _ in range(committers)))
+    elapsed = loop.time() - start
+    await db.dispose()
+    out.write(json.dumps({"committed": n, "rate": round(n / elapsed), **_quantiles("txn", durations)}) + "\n")
+    out.flush()
+
+
+async def paced(relay: OutboxRelay, url: str, *, rate: float, seconds: float, committers: int) -> dict[str, Any]:
+    """Commit at `rate` in a committer process while `relay` publishes; commit-to-ack figures."""
+    relay.record_latencies = True
+    relay.latencies.clear()
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "frontdoor_devtools.bench.relay",
+        "--commit-into",
+        url,
+        "--rate",
+        str(rate),
+        "--seconds",
+        str(seconds),
+        "--committers",
+        str(committers),
+        stdout=asyncio.subprocess.PIPE,
+        env=os.environ.copy(),
+    )
+    assert proc.stdout is not None
+    summary: dict[str, Any] = {}
+    while line := await proc.stdout.readline():
+        if line == b"c\n":
+            relay.wake()
+        else:
+            summary = json.loads(line)
+    await proc.wait()
+    committed = int(summary.get("committed", 0))
+    deadline = time.monotonic() + 60
+    while len(relay.latencies) < committed and time.monotonic() < deadline:
+        await asyncio.sleep(0.01)
+    ms = [x * 1000 for x in relay.latencies]
+    relay.record_latencies = False
+    return {
+        "paced_events": len(ms),
+        "paced_rate_events_per_s": summary.get("rate"),
+        **_quantiles("paced_commit_to_ack", ms),
+        "paced_txn_p50_ms": summary.get("txn_p50_ms"),
+        "paced_txn_p99_ms": summary.get("txn_p99_ms"),
+    }
+
+
+async def floor(bootstrap: str, *, rate: float, seconds: float) -> dict[str, Any]:
+    """The bound: a bare producer with the relay's settings, one message at a time at `rate`,
+    each timed from send to the broker's ack."""
+    topic = f"floor{uuid.uuid4().hex[:6]}"
+    await ensure_topics(bootstrap, [topic], partitions=6)
+    bus = KafkaBus(bootstrap, client_id="bench-floor")
+    await bus.start()
+    payload = Deposit(account="p0").model_dump_json().encode() * 4  # about an envelope's size
+    ms: list[float] = []
+
+    async def one(i: int) -> None:
+        began = time.perf_counter()
+        ack = await bus.producer.send(topic, value=payload, key=f"p{i % 100}".encode())
+        await ack
+        ms.append((time.perf_counter() - began) * 1000)
+
+    await one(-1)
+    ms.clear()
+    loop = asyncio.get_running_loop()
+    tasks = []
+    start = loop.time()
+    for i in range(int(rate * seconds)):
+        delay = start + i / rate - loop.time()
+        if delay > 0:
+            await asyncio.sleep(delay)
+        tasks.append(asyncio.create_task(one(i)))
+    await asyncio.gather(*tasks)
+    await bus.stop()
+    return {"floor_events": len(ms), **_quantiles("floor_send_to_ack", ms)}
+
+
+async def run(
+    url: str,
+    bootstrap: str,
+    *,
+    events: int,
+    latency_events: int,
+    rate: float = 0,
+    seconds: float = 0,
+    committers: int = 1,
+) -> dict[str, Any]:
     """Measure one database engine."""
     db = Database(url)
     async with db.engine.begin() as conn:
@@ -73,10 +202,11 @@ async def run(url: str, bootstrap: str, *, events: int, latency_events: int) -> 
         await asyncio.sleep(0.002)
     while len(relay.latencies) < latency_events:
         await asyncio.sleep(0.01)
+    ms = [x * 1000 for x in relay.latencies]
+    paced_figures = await paced(relay, url, rate=rate, seconds=seconds, committers=committers) if rate > 0 else {}
     await relay.stop()
     await bus.stop()
     await db.dispose()
-    ms = [x * 1000 for x in relay.latencies]
     return {
         "engine": db.dialect,
         "events": events,
@@ -84,6 +214,7 @@ async def run(url: str, bootstrap: str, *, events: int, latency_events: int) -> 
         "latency_events": latency_events,
         "publish_p50_ms": round(_q(ms, 0.5), 2),
         "publish_p99_ms": round(_q(ms, 0.99), 2),
+        **paced_figures,
     }
 
 
@@ -96,13 +227,43 @@ async def main_async(args: argparse.Namespace) -> list[dict[str, Any]]:
             if args.postgres_url:
                 urls.append(args.postgres_url)
             for url in urls:
-                r = await run(url, broker.bootstrap, events=args.events, latency_events=args.latency_events)
+                r = await run(
+                    url,
+                    broker.bootstrap,
+                    events=args.events,
+                    latency_events=args.latency_events,
+                    rate=args.rate,
+                    seconds=args.seconds,
+                    committers=args.committers,
+                )
                 results.append(r)
                 print(
                     f"{r['engine']:<10} throughput {r['throughput_events_per_s']:>7} events/s | commit->ack "
                     f"p50 {r['publish_p50_ms']} ms p99 {r['publish_p99_ms']} ms ({r['latency_events']} events)",
                     flush=True,
                 )
+            if args.rate > 0:
+                bound = await floor(broker.bootstrap, rate=args.rate, seconds=args.seconds)
+                print(
+                    f"{'floor':<10} bare producer send->ack at {args.rate:g}/s: p50 {bound['floor_send_to_ack_p50_ms']}"
+                    f" ms p99 {bound['floor_send_to_ack_p99_ms']} ms p99.9 {bound['floor_send_to_ack_p999_ms']} ms",
+                    flush=True,
+                )
+                for r in results:
+                    r.update(bound)
+                    for q in ("p50", "p99", "p999"):
+                        relay_ms = r.get(f"paced_commit_to_ack_{q}_ms")
+                        floor_ms = bound.get(f"floor_send_to_ack_{q}_ms")
+                        if relay_ms is not None and floor_ms:
+                            r[f"paced_ratio_{q}"] = round(relay_ms / floor_ms, 1)
+                    print(
+                        f"{r['engine']:<10} paced {args.rate:g}/s for {args.seconds:g} s (committed at "
+                        f"{r.get('paced_rate_events_per_s')}/s, txn p99 {r.get('paced_txn_p99_ms')} ms): commit->ack "
+                        f"p50 {r.get('paced_commit_to_ack_p50_ms')} ms p99 {r.get('paced_commit_to_ack_p99_ms')} ms "
+                        f"p99.9 {r.get('paced_commit_to_ack_p999_ms')} ms | ratio to the floor "
+                        f"p50 {r.get('paced_ratio_p50')}x p99 {r.get('paced_ratio_p99')}x",
+                        flush=True,
+                    )
     finally:
         broker.stop()
     return results
@@ -114,7 +275,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--events", type=int, default=20_000)
     parser.add_argument("--latency-events", type=int, default=1_000)
     parser.add_argument("--postgres-url", default=None, help="also measure on this PostgreSQL database")
-    results = asyncio.run(main_async(parser.parse_args(argv)))
+    parser.add_argument("--rate", type=float, default=500, help="paced events per second (0: no paced run)")
+    parser.add_argument("--seconds", type=float, default=10, help="how long the paced run commits")
+    parser.add_argument("--committers", type=int, default=2, help="concurrent committing tasks (paced run)")
+    parser.add_argument("--commit-into", default=None, help=argparse.SUPPRESS)  # the paced committer process
+    args = parser.parse_args(argv)
+    if args.commit_into:
+        asyncio.run(commit_paced(args.commit_into, rate=args.rate, seconds=args.seconds, committers=args.committers))
+        return 0
+    results = asyncio.run(main_async(args))
     print(json.dumps(results))
     return 0
 
