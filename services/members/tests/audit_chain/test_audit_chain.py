@@ -162,6 +162,7 @@ async def test_a_head_rewritten_to_another_hash_is_detected(app: FastAPI) -> Non
     assert (b := (await verify(app)).broken) is not None and b.reason == HEAD_MISMATCH
 
 
+@pytest.mark.slow  # a volume/race check: CI's slow step runs it (make test stays under 15 minutes)
 async def test_concurrent_audited_reads_in_one_tenant_form_a_gapless_chain(
     app: FastAPI, client: httpx.AsyncClient
 ) -> None:
@@ -176,6 +177,7 @@ async def test_concurrent_audited_reads_in_one_tenant_form_a_gapless_chain(
     assert result.ok and result.entries == 30, result.broken
 
 
+@pytest.mark.slow  # a volume/race check: CI's slow step runs it (make test stays under 15 minutes)
 async def test_a_verification_while_reads_are_audited_reports_no_false_break(
     app: FastAPI, client: httpx.AsyncClient
 ) -> None:

@@ -90,6 +90,7 @@ async def test_a_malformed_calendar_is_422_naming_the_uid_and_field(
         assert await course_count(app) == 0
 
 
+@pytest.mark.slow  # a volume/race check: CI's slow step runs it (make test stays under 15 minutes)
 async def test_an_endless_daily_rule_is_expanded_to_the_horizon_and_refused_past_the_entry_bound(
     feeds_app: Callable[..., Any],
 ) -> None:
@@ -107,6 +108,7 @@ async def test_an_endless_daily_rule_is_expanded_to_the_horizon_and_refused_past
         assert r.status_code == 422 and r.json()["reason"] == "too_many_entries", r.text
 
 
+@pytest.mark.slow  # a volume/race check: CI's slow step runs it (make test stays under 15 minutes)
 async def test_a_rule_that_never_yields_is_stopped_by_the_budget(feeds_app: Callable[..., Any]) -> None:
     async with feeds_app(course_feed_parse_budget_s=0.5) as (client, _app):
         # the 30th of February, every day: the expander walks day by day to the year 9999 (seconds)
@@ -123,6 +125,7 @@ async def test_a_rule_that_never_yields_is_stopped_by_the_budget(feeds_app: Call
         assert (await client.get("/healthz")).status_code == 200  # the loop was never held
 
 
+@pytest.mark.slow  # a volume/race check: CI's slow step runs it (make test stays under 15 minutes)
 async def test_a_feed_of_50000_entries_is_refused_by_size_or_by_the_entry_bound(feeds_app: Callable[..., Any]) -> None:
     rows = [f"u{i},T,2026-12-10T09:00Z,2026-12-10T10:00Z" for i in range(50_000)]
     big = ("uid,title,starts_at,ends_at\r\n" + "\r\n".join(rows)).encode()
