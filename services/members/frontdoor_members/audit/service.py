@@ -126,10 +126,16 @@ async def verify(session: AsyncSession, tenant_id: str, *, page: int = VERIFY_PA
         after = (rows[-1].seq, rows[-1].id)
     walk.finish()
     if walk.broken is None:
+        # The last seq first, then the head: an entry counted in `last` committed together with its
+        # head, so a head read after it is at least that far, even in READ COMMITTED where each
+        # statement sees a newer state. Only a forged entry stays beyond it (read the other way round,
+        # an entry committed between the two reads looked inserted: seen on PostgreSQL under load).
+        last = await repository.last_seq(session, tenant_id)
         now = await repository.head(session, tenant_id) or (0, GENESIS)
-        if await repository.last_seq(session, tenant_id) > now[0]:
+        if last > now[0]:
             tail = Walk(head_seq=now[0], head_hash=now[1], expected_seq=now[0] + 1)
-            tail.feed(cast(list[Entry], await repository.chain_page(session, tenant_id, (now[0], _MAX_UUID), 1)))
+            rows = await repository.chain_page(session, tenant_id, (now[0], _MAX_UUID), 1)
+            tail.feed(cast(list[Entry], [r for r in rows if r.seq <= last]))
             walk.broken = tail.broken
     return Verification(tenant_id, walk.entries, start[0], start[1], walk.broken)
 
