@@ -13,7 +13,7 @@ EDITABLES := -e libs/common -e libs/devtools $(foreach s,$(SERVICES),-e services
 PYTEST_ARGS ?= --durations=25
 PACKAGES := libs/common/frontdoor_common libs/devtools/frontdoor_devtools $(foreach s,$(SERVICES),services/$(s)/frontdoor_$(s))
 
-.PHONY: install bytecode browser screenshots run test test-slow test-postgres chaos lint typecheck pytest bench bench-relay bench-routing bench-routing-rest bench-members bench-planning simulate simulate-erlang demo lock catalogue records clean
+.PHONY: install bytecode browser screenshots run test test-slow test-postgres chaos lint typecheck pytest bench bench-relay bench-routing bench-routing-rest bench-members bench-planning bench-privacy simulate simulate-erlang demo lock catalogue records clean
 
 $(STAMP): requirements.txt requirements-bootstrap.txt libs/common/pyproject.toml libs/devtools/pyproject.toml $(foreach s,$(SERVICES),services/$(s)/pyproject.toml)
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Frontdoor needs Python 3.11 or newer")'
@@ -113,6 +113,11 @@ bench-members: install
 # fork server (the simulator preloaded), side by side; the last line is JSON.
 bench-planning: install
 	$(PY) -m frontdoor_routing.bench.planning
+
+# What sealing personal fields of events costs (issue 17): per value against bare Fernet, per
+# committed event against the field in clear; PostgreSQL too with BENCH_ARGS=--postgres-url=postgresql://...
+bench-privacy: install
+	$(PY) -m frontdoor_devtools.bench.privacy $(BENCH_ARGS)
 
 demo: install
 	$(PY) -m frontdoor_devtools.demo

@@ -84,8 +84,8 @@ async def sweep(
             wanted = request.ok if request.ok != NOT_FOUND or not params else NOT_FOUND
             if status not in wanted:
                 problems.append(f"{method} {path}: B got {status} (want {'/'.join(map(str, wanted))}): {text[:200]}")
-            if not params:
-                sent = json.dumps([request.query, request.body], default=str)
+            if not params or request.ok != NOT_FOUND:  # an answer B gets: never one of A's identifiers in it
+                sent = json.dumps([request.query, request.body, url], default=str)
                 leaked = sorted(s for s in world.secrets if s in text and s not in sent)
                 if leaked:
                     problems.append(f"{method} {path}: B's answer holds A's {leaked}: {text[:200]}")

@@ -7,6 +7,7 @@ how to create tenant A's object for it, and how to read tenant A's state back.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import uuid
 from collections.abc import Awaitable, Callable
@@ -742,10 +743,45 @@ def surveys_requests(world: World) -> tuple[dict[tuple[str, str], Request], dict
     return on_paths, plain
 
 
+def a_kid(service: ServiceProcess, tenant: str) -> str:
+    """One of tenant A's data keys in the service's database (issue 17: the keys sealing personal
+    fields of its events), or a made-up id where A's objects sealed nothing."""
+    import sqlite3
+
+    with contextlib.closing(sqlite3.connect(service.workdir / f"{service.name}.sqlite")) as db:
+        row = db.execute("SELECT kid FROM seal_keys WHERE tenant = ? LIMIT 1", (tenant,)).fetchone()
+    return str(row[0]) if row else uuid.uuid4().hex
+
+
+# The internal endpoints every service serves (issue 17). B asking for A's member's data gets an
+# answer in B's own tenant: no lines (the sweep checks A's identifiers never appear); A's data key is 404.
+PRIVACY_PATHS = {
+    ("GET", "/internal/v1/personal-data/members/{member_id}"): Request(ok=(200, 404)),
+}
+
+
+def with_privacy(build: Any, requests: Any) -> tuple[Any, Any]:
+    """A world with the ids the internal endpoints take: A's member (a made-up one where the
+    service's world has none) and one of A's data keys."""
+
+    async def built(service: ServiceProcess, bootstrap: str) -> World:
+        world: World = await build(service, bootstrap)
+        world.ids.setdefault("member_id", str(uuid.uuid4()))
+        world.ids["kid"] = a_kid(service, world.tenant)
+        world.secrets.add(world.ids["kid"])
+        return world
+
+    def with_requests(world: World) -> tuple[dict[tuple[str, str], Request], dict[tuple[str, str], Request]]:
+        on_paths, plain = requests(world)
+        return {**PRIVACY_PATHS, **on_paths}, plain
+
+    return built, with_requests
+
+
 WORLDS: dict[str, Any] = {
-    "routing": (routing_world, routing_requests),
-    "members": (members_world, members_requests),
-    "agents": (agents_world, agents_requests),
-    "callbacks": (callbacks_world, callbacks_requests),
-    "surveys": (surveys_world, surveys_requests),
+    "routing": with_privacy(routing_world, routing_requests),
+    "members": with_privacy(members_world, members_requests),
+    "agents": with_privacy(agents_world, agents_requests),
+    "callbacks": with_privacy(callbacks_world, callbacks_requests),
+    "surveys": with_privacy(surveys_world, surveys_requests),
 }

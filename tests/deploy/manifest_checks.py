@@ -43,6 +43,11 @@ PUBLISHERS = tuple(s for s in SERVICES if _settings_fields(s)["run_relay"].defau
 TOPICS = [f"frontdoor.{s}.v1" for s in PUBLISHERS] + [f"frontdoor.{s}.v1.dlq" for s in PUBLISHERS]
 # A service with an `<other>_url` setting calls that other service over HTTP.
 REQUIRED_CALLS = {(s, o) for s in SERVICES for o in SERVICES if o != s and f"{o}_url" in _settings_fields(s)}
+# The personal-data lifecycle (issue 17) calls the services' /internal/ endpoints (never on the ingress):
+# members gathers every service's part of an access request; consumers open other services' sealed
+# event fields (surveys: routing's, callbacks' and members' numbers and notices; callbacks: routing's).
+REQUIRED_CALLS |= {("members", o) for o in ("routing", "agents", "callbacks", "surveys")}
+REQUIRED_CALLS |= {("surveys", "routing"), ("surveys", "callbacks"), ("surveys", "members"), ("callbacks", "routing")}
 # Services staff reach from a browser (they set cookies): on their own host, not the API's.
 BROWSER_SERVICES = tuple(s for s in SERVICES if "cookie_secure" in _settings_fields(s))
 API_SERVICES = tuple(s for s in SERVICES if s not in BROWSER_SERVICES)

@@ -28,7 +28,7 @@ SCOPES = {
     "members:read": "Read members with personal data masked",
     "members:write": "Create and change members, contacts and the dossier",
     "members:pii": "Read unmasked personal data of verified contacts",
-    "members:configure": "Set the tenant's reasons, playbooks and departments",
+    "members:configure": "Set the tenant's reasons, playbooks, departments and retention windows",
     "agents:read": "Read agents, presence, calendars and availability",
     "agents:write": "Manage agents, presence and calendars",
     "callbacks:read": "Read callbacks",
@@ -36,6 +36,9 @@ SCOPES = {
     "surveys:read": "Read surveys and the satisfaction index",
     "surveys:write": "Manage survey settings",
     "admin": "Operational endpoints (outbox re-publish)",
+    "privacy:export": "A member's access request: everything every service holds about them",
+    "privacy:erase": "Erase a member's personal data everywhere; read the erasure requests",
+    "privacy:unseal": "Services only: a data key opening another service's sealed event fields",
 }
 
 

@@ -108,6 +108,14 @@ class NotFound(ServiceError):
     title = "Not found"
 
 
+class Gone(ServiceError):
+    """It existed and was erased on purpose (a member's data, a data key)."""
+
+    status = 410
+    error_id = "gone"
+    title = "Gone"
+
+
 class Conflict(ServiceError):
     """The request conflicts with the current state (duplicate, transition not allowed)."""
 

@@ -11,6 +11,7 @@ from sqlalchemy import Connection, MetaData
 
 from frontdoor_common.bus.tables import BUS_METADATA
 from frontdoor_common.db import Database, make_engine
+from frontdoor_common.privacy.tables import PRIVACY_METADATA
 
 
 def version_table(service: str) -> str:
@@ -44,7 +45,7 @@ def run_env(target_metadata: MetaData, service: str) -> None:
     from alembic import context
 
     config = context.config
-    metadata = [target_metadata, BUS_METADATA]
+    metadata = [target_metadata, BUS_METADATA, PRIVACY_METADATA]
 
     def _migrate(conn: Connection) -> None:
         context.configure(
@@ -79,3 +80,13 @@ def create_bus_tables(bind: Connection) -> None:
 def drop_bus_tables(bind: Connection) -> None:
     """Drop the outbox and inbox tables."""
     BUS_METADATA.drop_all(bind)
+
+
+def create_privacy_tables(bind: Connection) -> None:
+    """Create the seal keys and the retention policies (the personal-data lifecycle, issue 17)."""
+    PRIVACY_METADATA.create_all(bind)
+
+
+def drop_privacy_tables(bind: Connection) -> None:
+    """Drop the seal keys and the retention policies."""
+    PRIVACY_METADATA.drop_all(bind)

@@ -23,6 +23,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from typing_extensions import TypeVar as DefaultedTypeVar
 
 from frontdoor_common.auth import Principal, TokenVerifier, require
+from frontdoor_common.bus import topics
 from frontdoor_common.bus.consumer import ConsumerRunner, EventRouter, Handler, OwnTransactionHandler
 from frontdoor_common.bus.kafka import KafkaBus
 from frontdoor_common.bus.outbox import Outbox
@@ -34,6 +35,15 @@ from frontdoor_common.logging import configure_logging, get_logger
 from frontdoor_common.middleware import BodyLimitMiddleware, RequestContextMiddleware
 from frontdoor_common.migrations import upgrade
 from frontdoor_common.openapi import install_openapi
+from frontdoor_common.privacy.lifecycle import (
+    RetentionJob,
+    build_sealer,
+    build_unsealer,
+    erasure_router,
+    privacy_router,
+)
+from frontdoor_common.privacy.seal import Sealer, Unsealer
+from frontdoor_common.privacy.spec import PrivacySpec
 from frontdoor_common.settings import ServiceSettings
 from frontdoor_common.telemetry import Metrics, setup_tracing
 from frontdoor_common.workers import Worker
@@ -97,6 +107,9 @@ class ServiceSpec(Generic[PartsT]):
     consumers: list[ConsumerSpec[PartsT]] = field(default_factory=list)
     seed: Callable[[PartsT], Awaitable[None]] | None = None
     version: str = "0.1.0"
+    # The service's part in access, erasure and retention of a member's data (issue 17): the
+    # export endpoint, the erasure consumer and the daily retention job are built from it.
+    privacy: PrivacySpec[PartsT] | None = None
 
 
 @dataclass
@@ -113,6 +126,11 @@ class Runtime:
     bus: KafkaBus | None = None
     relay: OutboxRelay | None = None
     consumers: list[ConsumerRunner] = field(default_factory=list)
+    # Seals the personal fields of the events this service publishes, and opens other services'
+    # (`frontdoor_common.privacy.seal`); built before the parts, which use them.
+    sealer: Sealer | None = None
+    unsealer: Unsealer | None = None
+    retention: RetentionJob | None = None
     # The service's composition root (a `Parts` subclass); read it through `parts_dependency`.
     parts: Parts | None = None
     # Set once clients can reach the API: by `serve` when uvicorn listens, else (in-process
@@ -124,7 +142,8 @@ class Runtime:
     @property
     def workers(self) -> list[Worker]:
         """The service's background workers (/readyz asks each whether it is healthy)."""
-        return list(self.parts.workers) if self.parts is not None else []
+        own = list(self.parts.workers) if self.parts is not None else []
+        return own + ([self.retention] if self.retention is not None else [])
 
 
 async def _session(request: Request) -> AsyncIterator[AsyncSession]:
@@ -312,6 +331,9 @@ def build_app(settings: ServiceSettings, spec: ServiceSpec[Any]) -> FastAPI:
                     closers.append(relay.stop)
             else:
                 log.warning("no KAFKA_BOOTSTRAP_SERVERS: events stay in the outbox until a broker is configured")
+            runtime.sealer = build_sealer(runtime)
+            runtime.unsealer = build_unsealer(runtime, runtime.sealer)
+            closers.append(runtime.unsealer.close)
             # The service's composition root; the seed, the workers and the consumers use it.
             parts = await spec.parts(runtime)
             runtime.parts = parts
@@ -322,12 +344,30 @@ def build_app(settings: ServiceSettings, spec: ServiceSpec[Any]) -> FastAPI:
             for worker in parts.workers:
                 await worker.start()
                 closers.append(worker.stop)
+            if spec.privacy is not None:
+                runtime.retention = RetentionJob(runtime, spec.privacy, parts)
+                await runtime.retention.start()
+                closers.append(runtime.retention.stop)
             if runtime.bus is not None and settings.run_consumers:
                 for c in spec.consumers:
                     runner = ConsumerRunner(
                         c.name,
                         c.topics,
                         c.handler(parts),
+                        db=db,
+                        settings=settings,
+                        bus=runtime.bus,
+                        metrics=metrics,
+                        outbox=runtime.outbox,
+                    )
+                    await runner.start()
+                    runtime.consumers.append(runner)
+                    closers.append(runner.stop)
+                if spec.privacy is not None:
+                    runner = ConsumerRunner(
+                        "privacy",
+                        [topics.MEMBERS],
+                        erasure_router(runtime, spec.privacy, parts),
                         db=db,
                         settings=settings,
                         bus=runtime.bus,
@@ -369,6 +409,7 @@ def build_app(settings: ServiceSettings, spec: ServiceSpec[Any]) -> FastAPI:
         access_log=settings.access_log,
     )  # type: ignore[arg-type]
     app.include_router(_ops_router())
+    app.include_router(privacy_router())
     for router in spec.routers:
         app.include_router(router)
     if settings.otel_enabled:

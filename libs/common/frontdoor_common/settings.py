@@ -102,6 +102,23 @@ class ServiceSettings(BaseSettings):
     seed_demo: bool = False
     shutdown_step_timeout_s: float = 10.0
 
+    # Personal data (issue 17). The personal fields of published events are sealed with a data key
+    # per subject (a member, a phone number), kept in the service's `seal_keys` table wrapped by
+    # `seal_keys` (newest first; rotate by prepending). A subject is named by a keyed digest that
+    # must be the same in every service (FRONTDOOR_SUBJECT_DIGEST_KEY), so an erasure request can
+    # name the subjects without naming the person. `service_token` is what this service shows
+    # another service to fetch a data key (`privacy:unseal`); empty = minted with `jwt_secret`.
+    seal_keys: list[FernetKey] = Field(
+        default_factory=lambda: (_env("FRONTDOOR_SEAL_KEYS") or DEV_DATA_KEY).split(","), min_length=1, repr=False
+    )
+    subject_digest_key: str = Field(
+        default_factory=lambda: _env("FRONTDOOR_SUBJECT_DIGEST_KEY") or DEV_DATA_KEY, repr=False
+    )
+    service_token: str | None = Field(default_factory=lambda: _env("FRONTDOOR_SERVICE_TOKEN"), repr=False)
+    # The daily retention job: how often it runs (a day), and the delay of its first run after start.
+    retention_interval_s: float = Field(default=86_400.0, gt=0)
+    retention_first_run_delay_s: float = Field(default=300.0, ge=0)
+
     @model_validator(mode="after")
     def _refuse_default_secrets_outside_development(self) -> ServiceSettings:
         if self.environment == "production":
@@ -110,6 +127,8 @@ class ServiceSettings(BaseSettings):
             for name, value in self._secret_fields().items():
                 if value == DEV_DATA_KEY:
                     raise ValueError(f"{name} is the development default; set it in production")
+            if self.subject_digest_key == DEV_DATA_KEY or DEV_DATA_KEY in self.seal_keys:
+                raise ValueError("seal_keys and subject_digest_key are development defaults; set them in production")
         return self
 
     def _secret_fields(self) -> dict[str, str]:

@@ -8,6 +8,7 @@ from typing import Annotated, Any
 
 import jwt
 import pytest
+from cryptography.fernet import Fernet
 from fastapi import APIRouter, FastAPI
 from pydantic import BaseModel, Field
 from sqlalchemy import func, select
@@ -184,7 +185,15 @@ async def _failing_ping() -> None:
 def test_default_secrets_are_refused_in_production() -> None:
     with pytest.raises(ValueError, match="jwt_secret"):
         ServiceSettings(environment="production")
-    assert ServiceSettings(environment="production", jwt_secret="a-real-secret-from-the-vault-1234567890").jwt_secret
+    real = "a-real-secret-from-the-vault-1234567890"
+    with pytest.raises(ValueError, match="seal_keys and subject_digest_key"):
+        ServiceSettings(environment="production", jwt_secret=real)
+    key = Fernet.generate_key().decode()
+    with pytest.raises(ValueError, match="seal_keys and subject_digest_key"):
+        ServiceSettings(environment="production", jwt_secret=real, seal_keys=[key])
+    assert ServiceSettings(
+        environment="production", jwt_secret=real, seal_keys=[key], subject_digest_key="a-digest-key-0123456789abcdef"
+    ).jwt_secret
     assert ServiceSettings(environment="development").jwt_secret == DEV_JWT_SECRET
 
 

@@ -84,6 +84,7 @@ def tables(service: str) -> dict[str, Table]:
     """Every table of the service's database, by name: its metadata with every `models`/`tables`
     module imported (as Alembic's environment sees it), plus the bus's outbox and inbox."""
     from frontdoor_common.bus.tables import BUS_METADATA
+    from frontdoor_common.privacy.tables import PRIVACY_METADATA
 
     package = importlib.import_module(f"frontdoor_{service}")
     for found in pkgutil.walk_packages(package.__path__, package.__name__ + "."):
@@ -93,6 +94,7 @@ def tables(service: str) -> dict[str, Table]:
     metadata = importlib.import_module(f"frontdoor_{service}.models").metadata
     out = dict(metadata.tables)
     out.update(BUS_METADATA.tables)
+    out.update(PRIVACY_METADATA.tables)  # every service's database: seal_keys, retention_policies
     return out
 
 

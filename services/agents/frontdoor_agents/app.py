@@ -11,6 +11,7 @@ from frontdoor_agents.context import AgentsContext, builder
 from frontdoor_agents.hours.endpoints import router as hours_router
 from frontdoor_agents.meetings.endpoints import router as meetings_router
 from frontdoor_agents.presence.endpoints import router as presence_router
+from frontdoor_agents.privacy import privacy_spec
 from frontdoor_agents.routing_events import build_router
 from frontdoor_agents.seed import seed
 from frontdoor_agents.settings import Settings
@@ -40,6 +41,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
         parts=builder(settings, clock or SystemClock()),
         consumers=[ConsumerSpec(name="routing", topics=[topics.ROUTING], handler=build_router)],
         seed=seed,
+        privacy=privacy_spec(),
     )
     app: FastAPI = build_app(settings, spec)
     return app

@@ -6,6 +6,7 @@ services never see it: they are given what they need (a session, the notifier, `
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -22,6 +23,7 @@ from frontdoor_agents.notifier import AgentsNotifier
 from frontdoor_agents.settings import Settings
 from frontdoor_common.clock import Clock
 from frontdoor_common.db import Database
+from frontdoor_common.privacy.seal import member_subject
 from frontdoor_common.service import Parts, Runtime, parts_dependency
 from frontdoor_common.workers import Worker
 
@@ -45,6 +47,12 @@ class AgentsContext(Parts):
     def db(self) -> Database:
         """The service's database."""
         return self.runtime.db
+
+    def member_digest(self, tenant: str, member_id: uuid.UUID) -> str:
+        """The keyed digest naming the member (as in seal keys and erasure requests): never the id itself."""
+        sealer = self.runtime.sealer
+        assert sealer is not None, "the sealer is built before the parts"
+        return sealer.digest(tenant, member_subject(member_id))
 
     def wake_scheduler(self) -> None:
         """Have the availability scheduler recompute now."""

@@ -222,7 +222,10 @@ class MeetingKind(AgentsModel, table=True):
 
 
 class Meeting(AgentsModel, table=True):
-    """A meeting booked with a counsellor; `held_start` is `starts_at` while it holds the slot (null once cancelled)."""
+    """A meeting booked with a counsellor; `held_start` is `starts_at` while it holds the slot (null once cancelled).
+
+    An anonymised meeting (the member's erasure, the `bookings` retention window) has no member and no
+    note: it stays in the counsellor's calendar and history, and no longer changes."""
 
     __tablename__ = "meetings"
     __table_args__ = (
@@ -236,7 +239,8 @@ class Meeting(AgentsModel, table=True):
     tenant_id: str = Field(max_length=64)
     kind: str = Field(max_length=64)
     counsellor_id: uuid.UUID = Field(foreign_key="agents.id")
-    member_id: uuid.UUID
+    # Null once anonymised (the member's erasure, the `bookings` retention window).
+    member_id: uuid.UUID | None = None
     # The member's department the booking named (opaque, the members service's), if it named one.
     department_id: uuid.UUID | None = None
     note: str | None = Field(default=None, max_length=2000)
@@ -246,3 +250,13 @@ class Meeting(AgentsModel, table=True):
     held_start: datetime | None = _ts(nullable=True)
     created_at: datetime = _ts()
     updated_at: datetime = _ts()
+
+
+class ErasedMember(AgentsModel, table=True):
+    """A member whose data was erased, named by the keyed digest of their subject (never the id itself):
+    a later booking for them is refused."""
+
+    __tablename__ = "erased_members"
+    tenant_id: str = Field(primary_key=True, max_length=64)
+    subject: str = Field(primary_key=True, max_length=64)
+    erased_at: datetime = _ts()

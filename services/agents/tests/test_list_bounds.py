@@ -3,33 +3,33 @@
 from __future__ import annotations
 
 import httpx
-import pytest
 
 LISTS = ["/v1/agents", "/v1/teams", "/v1/presence", "/v1/closures", "/v1/agents/{agent}/calendar/events"]
 
 
-@pytest.mark.parametrize("path", LISTS)
-@pytest.mark.parametrize(
-    ("param", "value"),
-    [
-        ("offset", "9223372036854775808"),
-        ("offset", str(2**64)),
-        ("offset", "-1"),
-        ("offset", "1e400"),
-        ("limit", "0"),
-        ("limit", "9223372036854775808"),
-        ("limit", "-5"),
-        ("limit", "abc"),
-    ],
-)
-async def test_out_of_bounds_paging_is_422_naming_the_parameter(
-    client: httpx.AsyncClient, path: str, param: str, value: str
-) -> None:
+OUT_OF_BOUNDS = [
+    ("offset", "9223372036854775808"),
+    ("offset", str(2**64)),
+    ("offset", "-1"),
+    ("offset", "1e400"),
+    ("limit", "0"),
+    ("limit", "9223372036854775808"),
+    ("limit", "-5"),
+    ("limit", "abc"),
+]
+
+
+async def test_out_of_bounds_paging_is_422_naming_the_parameter(client: httpx.AsyncClient) -> None:
+    # every list and every bad value against one app (40 cases; an app per case cost the suite 40 starts)
     agent = (await client.post("/v1/agents", json={"name": "Kari"})).json()["id"]
-    r = await client.get(path.format(agent=agent), params={param: value})
-    assert r.status_code == 422, r.text
-    assert r.headers["content-type"] == "application/problem+json"
-    assert r.json()["field"] == param
+    wrong = []
+    for path in LISTS:
+        for param, value in OUT_OF_BOUNDS:
+            r = await client.get(path.format(agent=agent), params={param: value})
+            problem = r.json() if r.headers.get("content-type") == "application/problem+json" else {}
+            if r.status_code != 422 or problem.get("field") != param:
+                wrong.append(f"{path} {param}={value}: {r.status_code} {r.text[:120]}")
+    assert wrong == []
 
 
 async def test_offset_and_limit_page_through_agents_and_events(client: httpx.AsyncClient) -> None:

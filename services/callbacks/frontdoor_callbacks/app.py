@@ -13,6 +13,7 @@ from frontdoor_callbacks.callbacks.endpoints import router as callbacks_router
 from frontdoor_callbacks.context import CallbacksContext, builder
 from frontdoor_callbacks.opening import consumer as opening_consumer
 from frontdoor_callbacks.opening.hours import OpeningHours
+from frontdoor_callbacks.personal_data import privacy_spec
 from frontdoor_callbacks.queues import consumer as queues_consumer
 from frontdoor_callbacks.references import consumer as references_consumer
 from frontdoor_callbacks.reports.endpoints import router as reports_router
@@ -57,5 +58,7 @@ def create_app(
         # each extra consumer costs a group join at every start.
         consumers=[ConsumerSpec("events", [topics.ROUTING, topics.AGENTS, topics.MEMBERS], events)],
         seed=seed_demo,
+        # Access, erasure and retention of a member's callbacks (hooks in `personal_data`).
+        privacy=privacy_spec(),
     )
     return build_app(settings, spec)

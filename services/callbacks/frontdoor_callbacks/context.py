@@ -66,7 +66,8 @@ def builder(
             opening = HttpOpeningHours(settings, clock=clock, db=runtime.db)
         else:
             opening = StaticOpeningHours(settings)
-        notifier = CallbackNotifier(runtime.outbox, clock)
+        assert runtime.sealer is not None  # built before the parts
+        notifier = CallbackNotifier(runtime.outbox, clock, runtime.sealer)
         dispatcher = Dispatcher(settings=settings, clock=clock, db=runtime.db, notifier=notifier, opening=opening)
         return CallbacksContext(
             runtime=runtime,

@@ -74,6 +74,14 @@ async def outbox_events(db: Database, event_type: str | None = None) -> list[Env
     return [Envelope.model_validate_json(r.payload) for r in rows]
 
 
+async def opened(app: FastAPI, tenant: str, value: str | None) -> str | None:
+    """The plaintext of a value the running app sealed in an event (None once its key is erased)."""
+    sealer = app.state.runtime.sealer
+    async with context(app).db.transaction() as s:
+        result: str | None = await sealer.open_own(s, tenant, value)
+    return result
+
+
 async def count_rows(db: Database) -> tuple[int, int]:
     """(callbacks, outbox rows)."""
     async with db.transaction() as s:

@@ -28,6 +28,7 @@ from frontdoor_console.followups.endpoints import router as followups_router
 from frontdoor_console.messages.endpoints import router as messages_router
 from frontdoor_console.planning.endpoints import router as planning_router
 from frontdoor_console.prefs.endpoints import router as prefs_router
+from frontdoor_console.privacy.endpoints import router as privacy_router
 from frontdoor_console.settings import Settings
 from frontdoor_console.team.endpoints import router as team_router
 from frontdoor_console.wallboard.endpoints import router as wallboard_router
@@ -64,6 +65,7 @@ def create_app(
             team_router,
             planning_router,
             admin_router,
+            privacy_router,
         ],
         migrations="frontdoor_console:migrations",
         parts=builder(settings, clock or SystemClock(), services=services),

@@ -20,6 +20,9 @@ from frontdoor_console.web.sse import sse
 PRODUCTION = {
     "environment": "production",
     "jwt_secret": "j" * 48,
+    # production refuses the development keys of the personal-data lifecycle (issue 17)
+    "seal_keys": ["cHJvZHVjdGlvbi1zZWFsLWtleS0wMTIzNDU2Nzg5YWI="],
+    "subject_digest_key": "p" * 48,
     "oidc_issuer": "https://idp.example",
     "oidc_client_id": "c",
 }
@@ -33,7 +36,7 @@ def test_production_refuses_the_development_sign_in_and_minting_with_the_develop
     with pytest.raises(ValidationError, match="SERVICE_TOKEN_SECRET"):
         Settings(**PRODUCTION, service_token_secret=DEV_JWT_SECRET)
     with pytest.raises(ValidationError, match="OpenID Connect"):
-        Settings(environment="production", jwt_secret="j" * 48, service_token_secret="s" * 48)
+        Settings(**{k: v for k, v in PRODUCTION.items() if not k.startswith("oidc_")}, service_token_secret="s" * 48)
     fine = Settings(**PRODUCTION, service_token_secret="s" * 48)
     assert (fine.dev_signin_enabled, fine.secure_cookies, fine.signing_secret) == (False, True, "s" * 48)
     forwarded = Settings(**PRODUCTION, service_token_mode="oidc")

@@ -24,6 +24,9 @@ from frontdoor_members.members.endpoints import router as members_router
 from frontdoor_members.membership.endpoints import router as membership_router
 from frontdoor_members.messages.endpoints import router as messages_router
 from frontdoor_members.playbooks.endpoints import router as playbooks_router
+from frontdoor_members.privacy import erasures as privacy_erasures
+from frontdoor_members.privacy import hooks as privacy_hooks
+from frontdoor_members.privacy.endpoints import router as privacy_router
 from frontdoor_members.seed import seed
 from frontdoor_members.settings import Settings
 from frontdoor_members.tenants.endpoints import router as tenants_router
@@ -58,6 +61,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
             messages_router,
             courses_router,
             audit_router,
+            privacy_router,
         ],
         migrations="frontdoor_members:migrations",
         parts=builder(settings, clock or SystemClock()),
@@ -66,8 +70,15 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
                 name="dossier",
                 topics=[topics.ROUTING, topics.CALLBACKS, topics.AGENTS],
                 handler=dossier_consumer.handler,
-            )
+            ),
+            # every service's report of its part of an erasure request (members' own included)
+            ConsumerSpec(
+                name="erasure-reports",
+                topics=[topics.MEMBERS, topics.ROUTING, topics.CALLBACKS, topics.SURVEYS, topics.AGENTS],
+                handler=privacy_erasures.reports_handler,
+            ),
         ],
         seed=seed,
+        privacy=privacy_hooks.spec(),
     )
     return build_app(settings, spec)

@@ -30,6 +30,7 @@ from frontdoor_members.members.phone_index import PhoneIndex
 from frontdoor_members.messages.intake import IntakeServer
 from frontdoor_members.messages.notifier import MessagesNotifier
 from frontdoor_members.notifier import MembersNotifier
+from frontdoor_members.privacy.peers import Peers
 from frontdoor_members.settings import Settings
 
 
@@ -38,7 +39,7 @@ class MembersContext(Parts):
     """What the members service is built of: its settings, the one clock, the vault that holds
     the data keys, the notifier that publishes its events, the forwards' mail queue, notifier and
     workers (mail sender, follow-up escalator), the keyword worker, the courses' notifier, and the
-    runtime underneath."""
+    runtime underneath; the peers an access request asks for their part of it."""
 
     runtime: Runtime
     settings: Settings
@@ -55,6 +56,8 @@ class MembersContext(Parts):
     escalator: Escalator
     keyword_worker: KeywordWorker  # extracts the keywords of notes and remarks written without them
     phone_index: PhoneIndex | None  # caller lookup from memory (issue 18); None: MEMBERS_LOOKUP_INDEX=false
+    # the other services an access request gathers lines from (FRONTDOOR_<NAME>_URL); tests swap the transport
+    peers: Peers = field(default_factory=Peers.from_environment)
     # contacts expire by comparison with the clock; the forwards' mail and follow-ups have workers
     workers: list[Worker] = field(default_factory=list)
 
@@ -68,6 +71,9 @@ def builder(settings: Settings, clock: Clock) -> Callable[[Runtime], Awaitable[M
     """The spec's `parts`: builds the context on the lifespan's runtime."""
 
     async def build(runtime: Runtime) -> MembersContext:
+        # first: it attaches the runtime's sealer to the outbox, where every notifier of the service
+        # finds it (members' events' personal fields are sealed, issue 17)
+        notifier = MembersNotifier(runtime.outbox, clock, runtime.sealer, runtime.unsealer)
         forwards_notifier = ForwardsNotifier(runtime.outbox, clock)
         mail_queue = MailQueue()
         sender = MailSender(db=runtime.db, settings=settings, clock=clock)
@@ -95,7 +101,7 @@ def builder(settings: Settings, clock: Clock) -> Callable[[Runtime], Awaitable[M
             settings=settings,
             clock=clock,
             vault=Vault(settings.data_keys),
-            notifier=MembersNotifier(runtime.outbox, clock),
+            notifier=notifier,
             forwards_notifier=forwards_notifier,
             courses_notifier=CoursesNotifier(runtime.outbox, clock),
             messages_notifier=MessagesNotifier(runtime.outbox, clock),

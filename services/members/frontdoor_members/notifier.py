@@ -1,24 +1,76 @@
 """The members service's events, published through the outbox in the caller's transaction.
 
-`MembersNotifier` is built once in the composition root (`context.py`) with the outbox and the
-clock; every row becomes its event snapshot through `snapshot()`, which names the fields (so
-no national ID, address or free-text summary can slip in) and validates the Literal ones.
+`MembersNotifier` is built once in the composition root (`context.py`) with the outbox, the
+clock and the runtime's sealer; every row becomes its event snapshot through `snapshot()`, which
+names the fields (so no national ID, address or free-text summary can slip in) and validates the
+Literal ones.
+
+Crypto-shredding (issue 17): the personal fields of a member's snapshot (member number, names,
+phones, employer, workplace) are sealed under the member's key (`member_subject`) before the
+event reaches the outbox, so erasing that key makes every copy of them unreadable (the broker's
+topics, the outbox rows kept for replay, a BI copy). The fields keep their names and types;
+only the values are `sealed:v1:members:...` strings. Every other members event carries ids,
+codes and times only (checked field by field: see `SEALED_FIELDS`).
 """
 
 from __future__ import annotations
 
+import weakref
+
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from frontdoor_common.bus.outbox import Outbox
+from frontdoor_common.clock import Clock
 from frontdoor_common.events import members as ev
 from frontdoor_common.notifier import Notifier, snapshot
+from frontdoor_common.privacy.seal import Sealer, Unsealer, member_subject
 from frontdoor_members.contacts.models import Contact
 from frontdoor_members.dossier.models import DossierEntry
 from frontdoor_members.members.models import Member, MemberPhone
 from frontdoor_members.membership.models import MembershipChange
 
+# The fields of members' events that hold personal data, sealed under the member's key; every other
+# field of every members event is an id, a code, a flag or a time.
+SEALED_FIELDS: dict[str, tuple[str, ...]] = {
+    "members.member.created": ("member_number", "first_name", "last_name", "phones", "employer", "workplace"),
+    "members.member.updated": ("member_number", "first_name", "last_name", "phones", "employer", "workplace"),
+    "members.notice.requested": ("to", "body"),
+}
+
+# The sealer (and unsealer) of the runtime whose outbox a notifier writes to. The composition root
+# hands them to the members notifier; the notifiers built beside it on the same outbox (the notices',
+# the course feed's, the mail intake's) find them here, so no event of the service leaves unsealed.
+_PRIVACY: weakref.WeakKeyDictionary[Outbox, tuple[Sealer, Unsealer | None]] = weakref.WeakKeyDictionary()
+
+
+class SealerMissing(RuntimeError):
+    """A members event with personal fields was about to be published without a sealer."""
+
+
+def attach(outbox: Outbox, sealer: Sealer, unsealer: Unsealer | None = None) -> None:
+    """Make `sealer` (and `unsealer`) the ones of every notifier writing to `outbox`."""
+    _PRIVACY[outbox] = (sealer, unsealer)
+
+
+def sealer_of(outbox: Outbox) -> Sealer:
+    """The sealer attached to `outbox`; refuses (never publishes personal data in clear) without one."""
+    found = _PRIVACY.get(outbox)
+    if found is None:
+        raise SealerMissing("no sealer attached to the members outbox: personal fields cannot be sealed")
+    return found[0]
+
+
+def unsealer_of(outbox: Outbox) -> Unsealer:
+    """The unsealer attached to `outbox` (opens other services' sealed values)."""
+    found = _PRIVACY.get(outbox)
+    if found is None or found[1] is None:
+        raise SealerMissing("no unsealer attached to the members outbox")
+    return found[1]
+
 
 def member_snapshot(member: Member, phones: list[MemberPhone]) -> ev.MemberSnapshot:
-    """What other services may know about a member: never the national ID or the address."""
+    """What other services may know about a member: never the national ID or the address (in
+    clear: `sealed_member_snapshot` is what is published)."""
     return snapshot(
         ev.MemberSnapshot,
         member,
@@ -26,6 +78,31 @@ def member_snapshot(member: Member, phones: list[MemberPhone]) -> ev.MemberSnaps
         phones=[p.e164 for p in phones],
         has_email=bool(member.email),
         placeholder_national_id=member.national_id_kind == "placeholder",
+    )
+
+
+async def sealed_member_snapshot(
+    session: AsyncSession, sealer: Sealer, member: Member, phones: list[MemberPhone]
+) -> ev.MemberSnapshot:
+    """The member's snapshot with its personal fields sealed under the member's key."""
+    plain = member_snapshot(member, phones)
+    tenant, subject = member.tenant_id, member_subject(member.id)
+
+    async def seal(value: str) -> str:
+        sealed = await sealer.seal(session, tenant, subject, value)
+        if sealed is None:  # a str in is a str out: never reached
+            raise SealerMissing("a value did not seal")
+        return sealed
+
+    return plain.model_copy(
+        update={
+            "member_number": await seal(plain.member_number),
+            "first_name": await seal(plain.first_name),
+            "last_name": await seal(plain.last_name),
+            "phones": await sealer.seal_many(session, tenant, subject, plain.phones),
+            "employer": await sealer.seal(session, tenant, subject, plain.employer),
+            "workplace": await sealer.seal(session, tenant, subject, plain.workplace),
+        }
     )
 
 
@@ -41,18 +118,38 @@ def membership_change(change: MembershipChange) -> ev.MembershipChangeEvent:
 
 
 class MembersNotifier(Notifier):
-    """Publishes the members service's events (`frontdoor.members.v1`)."""
+    """Publishes the members service's events (`frontdoor.members.v1`), a member's personal fields
+    sealed with the runtime's sealer."""
+
+    def __init__(
+        self, outbox: Outbox, clock: Clock, sealer: Sealer | None = None, unsealer: Unsealer | None = None
+    ) -> None:
+        super().__init__(outbox, clock)
+        if sealer is not None:
+            attach(outbox, sealer, unsealer)
+
+    @property
+    def sealer(self) -> Sealer:
+        """Seals the personal fields of the events (the runtime's)."""
+        return sealer_of(self.outbox)
+
+    @property
+    def unsealer(self) -> Unsealer:
+        """Opens other services' sealed values (a call's caller number) for the consumer."""
+        return unsealer_of(self.outbox)
 
     async def member_created(self, session: AsyncSession, member: Member, phones: list[MemberPhone]) -> None:
         """members.member.created"""
-        event = ev.MemberCreated(member=member_snapshot(member, phones), at=self.clock.now())
+        snap = await sealed_member_snapshot(session, self.sealer, member, phones)
+        event = ev.MemberCreated(member=snap, at=self.clock.now())
         await self.publish(session, event, tenant=member.tenant_id)
 
     async def member_updated(
         self, session: AsyncSession, member: Member, phones: list[MemberPhone], changed: list[str]
     ) -> None:
         """members.member.updated; `changed` names the fields."""
-        event = ev.MemberUpdated(member=member_snapshot(member, phones), changed=sorted(changed), at=self.clock.now())
+        snap = await sealed_member_snapshot(session, self.sealer, member, phones)
+        event = ev.MemberUpdated(member=snap, changed=sorted(changed), at=self.clock.now())
         await self.publish(session, event, tenant=member.tenant_id)
 
     async def entry_added(self, session: AsyncSession, entry: DossierEntry) -> None:

@@ -19,6 +19,7 @@ from frontdoor_members.messages.models import Mailbox, Message, MessageAttachmen
 from frontdoor_members.models import metadata
 from frontdoor_members.notices.models import MemberNotice
 from frontdoor_members.playbooks.models import Playbook
+from frontdoor_members.privacy.models import ErasureRequest
 from frontdoor_members.tenants.models import Department, TenantSettings, TenantZone
 from frontdoor_members.trends.models import ContactRecord
 
@@ -52,6 +53,7 @@ TABLES = (
     MessageReply,
     CourseFeed,
     MemberNotice,
+    ErasureRequest,
 )
 
 __all__ = ["TABLES", "metadata"]

@@ -28,7 +28,15 @@ def test_the_default_data_key_is_refused_in_production() -> None:
     secret = "a-real-jwt-secret-from-the-vault-0123456789"
     with pytest.raises(ValueError, match="data_keys"):
         Settings(environment="production", jwt_secret=secret)
-    assert Settings(environment="production", jwt_secret=secret, data_keys=[Fernet.generate_key().decode()])
+    with pytest.raises(ValueError, match="seal_keys"):
+        Settings(environment="production", jwt_secret=secret, data_keys=[Fernet.generate_key().decode()])
+    assert Settings(
+        environment="production",
+        jwt_secret=secret,
+        data_keys=[Fernet.generate_key().decode()],
+        seal_keys=[Fernet.generate_key().decode()],
+        subject_digest_key=Fernet.generate_key().decode(),
+    )
     with pytest.raises(ValueError, match="Fernet"):
         Settings(data_keys=["not-a-key"])
 

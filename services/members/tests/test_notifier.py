@@ -9,21 +9,49 @@ from collections.abc import Callable
 from datetime import UTC, date, datetime
 from typing import Any
 
+from fastapi import FastAPI
 from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from frontdoor_common.bus.tables import outbox
 from frontdoor_common.clock import ManualClock
 from frontdoor_common.events.members import DEFAULT_REASONS
+from frontdoor_common.privacy.seal import is_sealed
 from frontdoor_common.testing import running_app
 from frontdoor_members.app import create_app
 from frontdoor_members.dossier.models import DossierEntry
 from frontdoor_members.members.models import Member, MemberPhone
 from frontdoor_members.membership.models import MembershipChange
-from frontdoor_members.notifier import entry_added, member_snapshot, membership_change
+from frontdoor_members.notifier import SEALED_FIELDS, entry_added, member_snapshot, membership_change
 from frontdoor_members.settings import Settings
 from frontdoor_members.testing import ASTRID_NID, BJORN_NID, TENANT, context_of, create_member, headers, verify
 
 START = datetime(2026, 11, 23, 9, 30, tzinfo=UTC)
+
+
+async def opened(app: FastAPI, session: AsyncSession, type_: str, data: dict[str, Any]) -> dict[str, Any]:
+    """An event's data with its sealed fields checked sealed, then opened with the service's own key."""
+    sealer = app.state.runtime.sealer
+    member = data.get("member")
+    if member is None:
+        assert not any(is_sealed(v) for v in data.values()), type_
+        return data
+    for name in SEALED_FIELDS[type_]:
+        values = member[name] if isinstance(member[name], list) else [member[name]]
+        assert all(is_sealed(v) for v in values if v is not None), (type_, name)
+    tenant = data["member"]["tenant_id"]
+
+    async def open_(value: str | None) -> str | None:
+        plain: str | None = await sealer.open_own(session, tenant, value)
+        return plain
+
+    opened_member = member | {
+        name: ([await open_(v) for v in member[name]] if name == "phones" else await open_(member[name]))
+        for name in SEALED_FIELDS[type_]
+    }
+    return data | {"member": opened_member}
+
+
 AT = "2026-11-23T09:30:00Z"
 
 
@@ -156,6 +184,7 @@ async def test_every_event_carries_the_fields_expected_and_the_clocks_time(make_
         entries = (await client.get(f"/v1/members/{mid}/log", headers=headers())).json()["entries"]
         async with context_of(app).db.transaction() as s:
             rows = (await s.execute(select(outbox.c.type, outbox.c.payload).order_by(outbox.c.id))).all()
+            datas = [await opened(app, s, r.type, json.loads(r.payload)["data"]) for r in rows]
     later, next_day = "2026-11-23T09:35:00Z", "2026-11-24T09:35:00Z"
     confirmed_entry, requested_entry = entries  # newest first
     snapshot = {
@@ -261,4 +290,4 @@ async def test_every_event_carries_the_fields_expected_and_the_clocks_time(make_
             },
         ),
     ]
-    assert [(r.type, json.loads(r.payload)["data"]) for r in rows] == expected
+    assert [(r.type, d) for r, d in zip(rows, datas, strict=True)] == expected

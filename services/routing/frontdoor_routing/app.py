@@ -16,6 +16,7 @@ from frontdoor_routing.context import RoutingContext, builder
 from frontdoor_routing.inputs import INPUT_TOPICS, RoutingInputs
 from frontdoor_routing.offers.endpoints import router as offers_router
 from frontdoor_routing.planning.endpoints import router as staffing_router
+from frontdoor_routing.privacy import privacy_spec
 from frontdoor_routing.queues.endpoints import router as queues_router
 from frontdoor_routing.seed import seed_demo
 from frontdoor_routing.settings import Settings
@@ -54,8 +55,9 @@ def create_app(
         routers=[queues_router, calls_router, offers_router, tasks_router, stats_router, staffing_router],
         migrations="frontdoor_routing:migrations",
         parts=builder(settings, clock or SystemClock(), on_fenced or stop_process),
-        consumers=[ConsumerSpec("inputs", INPUT_TOPICS, lambda ctx: RoutingInputs(ctx.engine))],
+        consumers=[ConsumerSpec("inputs", INPUT_TOPICS, lambda ctx: RoutingInputs(ctx.engine, ctx.runtime.unsealer))],
         seed=seed_demo,
+        privacy=privacy_spec(),
     )
     app = build_app(settings, spec)
     served.append(app)

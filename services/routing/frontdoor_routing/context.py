@@ -83,7 +83,9 @@ def build(
     runtime: Runtime, settings: Settings, clock: Clock, stop_process: Callable[[], None] | None = None
 ) -> RoutingContext:
     """Wire routing's parts on a runtime (its database, outbox, metrics and `serving` event)."""
-    notifier = RoutingNotifier(runtime.outbox, clock)
+    if runtime.sealer is not None:  # only this shard's owner erases its tenants' keys (settings.seal_cache_s)
+        runtime.sealer.cache_s = settings.seal_cache_s
+    notifier = RoutingNotifier(runtime.outbox, clock, runtime.sealer)
     engine = Engine(db=runtime.db, settings=settings, clock=clock, notifier=notifier, registry=runtime.metrics.registry)
     http = httpx.AsyncClient(limits=httpx.Limits(max_connections=100))
     identification = Retrier(engine, http, settings, clock, runtime.serving)

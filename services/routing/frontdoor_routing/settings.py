@@ -45,3 +45,9 @@ class Settings(ServiceSettings):
     formula_budget_s: float = 5.0
     # With JWKS in production routing cannot mint tokens: give it one to call the agents service.
     service_token: str | None = None
+    # How long the sealer trusts a cached seal key (issue 17). The common default (60 s) guards
+    # against another process of the service shredding a key; in routing only the shard's owner
+    # erases its tenants' keys (the erasure consumer checks the shard's lease, and its shred
+    # drops the key from this cache at once), so a call's later events (its wrap-up minutes on)
+    # reuse the key without reading `seal_keys` again.
+    seal_cache_s: float = Field(default=3600.0, gt=0, le=86_400)

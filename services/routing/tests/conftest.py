@@ -32,6 +32,7 @@ from frontdoor_common.events.agents import (
     QueueOpeningChanged,
 )
 from frontdoor_common.migrations import upgrade
+from frontdoor_common.privacy.seal import Sealer
 from frontdoor_common.testing import auth, eventually, publish, serve_app
 from frontdoor_routing.agents.service import upsert_agent
 from frontdoor_routing.app import create_app
@@ -221,6 +222,9 @@ class Rig:
 
     def __init__(self, engine: Engine, clock: ManualClock, db: Database, settings: Settings) -> None:
         self.engine, self.clock, self.db, self.settings = engine, clock, db, settings
+        sealer = engine.notifier.sealer
+        assert sealer is not None
+        self.sealer: Sealer = sealer
         self.inputs = RoutingInputs(engine)
 
     def tenant(self, tenant: str = TENANT) -> TenantState:
@@ -295,7 +299,9 @@ async def rig(db_url: str) -> AsyncIterator[Rig]:
     db = Database(settings.effective_database_url)
     await upgrade(db, "frontdoor_routing:migrations", "routing")
     clock = ManualClock(MONDAY_9)
-    notifier = RoutingNotifier(Outbox("routing"), clock)
+    # events seal the caller's number as in production (the app's runtime.sealer, from the settings)
+    sealer = Sealer("routing", list(settings.seal_keys), settings.subject_digest_key)
+    notifier = RoutingNotifier(Outbox("routing"), clock, sealer)
     engine = Engine(db=db, settings=settings, clock=clock, notifier=notifier, registry=CollectorRegistry())
     try:
         yield Rig(engine, clock, db, settings)

@@ -14,6 +14,7 @@ from frontdoor_surveys.index.endpoints import router as index_router
 from frontdoor_surveys.notices import consumer as notices_consumer
 from frontdoor_surveys.notices.endpoints import router as notices_router
 from frontdoor_surveys.policy.endpoints import router as policy_router
+from frontdoor_surveys.privacy import privacy_spec
 from frontdoor_surveys.seed import seed
 from frontdoor_surveys.settings import Settings
 from frontdoor_surveys.surveys.consumer import build_router
@@ -39,7 +40,7 @@ def create_app(
             ConsumerSpec(
                 name="contacts",
                 topics=[topics.ROUTING, topics.CALLBACKS],
-                handler=lambda ctx: build_router(ctx.surveys),
+                handler=lambda ctx: build_router(ctx.surveys, ctx.unsealer),
             ),
             ConsumerSpec(
                 name="notices",
@@ -48,5 +49,6 @@ def create_app(
             ),
         ],
         seed=seed,
+        privacy=privacy_spec(),
     )
     return build_app(settings, spec)

@@ -16,6 +16,7 @@ from fastapi import Depends
 
 from frontdoor_common.clock import Clock
 from frontdoor_common.db import Database
+from frontdoor_common.privacy.seal import Unsealer
 from frontdoor_common.service import Parts, Runtime, parts_dependency
 from frontdoor_common.workers import Worker
 from frontdoor_surveys.gateway.base import SmsGateway
@@ -43,6 +44,7 @@ class SurveysContext(Parts):
     surveys: SurveyService
     replies: ReplyService
     notices: NoticeService  # the members service's notices, queued as SMS
+    unsealer: Unsealer  # opens the sealed numbers and texts of other services' events
     sender: SmsSender
     sweeper: ExpirySweeper
     workers: list[Worker] = field(default_factory=list)
@@ -59,6 +61,7 @@ class SurveysContext(Parts):
 
 def build(runtime: Runtime, settings: Settings, clock: Clock, *, gateway: SmsGateway | None = None) -> SurveysContext:
     """Wire the parts: the notifier and the SMS outbox first, the services on them, the workers last."""
+    assert runtime.unsealer is not None, "the runtime builds the unsealer before the parts"
     notifier = SurveysNotifier(runtime.outbox, clock)
     sms = SmsOutbox(clock)
     surveys = SurveyService(
@@ -86,7 +89,8 @@ def build(runtime: Runtime, settings: Settings, clock: Clock, *, gateway: SmsGat
         sms=sms,
         surveys=surveys,
         replies=ReplyService(clock=clock, notifier=notifier, sms=sms),
-        notices=NoticeService(clock=clock, sms=sms),
+        notices=NoticeService(clock=clock, sms=sms, unsealer=runtime.unsealer),
+        unsealer=runtime.unsealer,
         sender=sender,
         sweeper=sweeper,
         workers=[sender, sweeper],

@@ -40,6 +40,7 @@ from frontdoor_common.bus.outbox import Outbox
 from frontdoor_common.bus.tables import inbox
 from frontdoor_common.db import Database
 from frontdoor_common.logging import get_logger, safe_error
+from frontdoor_common.privacy.seal import UnsealUnavailable
 from frontdoor_common.settings import ServiceSettings
 from frontdoor_common.telemetry import Metrics, context_from_headers, tracer
 
@@ -615,7 +616,10 @@ class ConsumerRunner:
                 raise
             except Exception as exc:
                 attempt += 1
-                if isinstance(exc, PoisonEvent) or attempt > self.settings.consumer_max_retries:
+                # A service holding a sealed field's key is down (issue 17): wait for it, never dead-letter
+                # (the event needs the key; its partition waits, nothing is lost).
+                waiting = isinstance(exc, UnsealUnavailable)
+                if isinstance(exc, PoisonEvent) or (attempt > self.settings.consumer_max_retries and not waiting):
                     await self._dead_letter(record, envelope, exc, attempts=attempt)
                     return
                 log.info(
@@ -627,7 +631,10 @@ class ConsumerRunner:
                 )
                 await asyncio.sleep(delay)
                 self._last_poll = time.monotonic()  # retrying is not stalled
-                delay = min(delay * 2, self.settings.consumer_retry_backoff_max_s)
+                if waiting:
+                    self._last_progress = time.monotonic()  # waiting on a peer is not a stall
+                cap = self.settings.consumer_retry_backoff_max_s
+                delay = min(delay * 2, cap * 15 if waiting else cap)  # waiting: up to 30 s by default
 
     async def _dead_letter(
         self, record: ConsumerRecord[bytes, bytes], envelope: Envelope | None, exc: Exception, *, attempts: int

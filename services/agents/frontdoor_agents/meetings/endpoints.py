@@ -101,7 +101,15 @@ async def post_meeting(body: MeetingCreate, session: SessionDep, ctx: ContextDep
     await service.warm_calendar(
         ctx.db, principal.tenant_id, body.kind, body.counsellor_id, body.starts_at, ctx.settings
     )
-    meeting = await service.book(session, ctx.meetings, principal.tenant_id, body, ctx.clock.now(), ctx.settings)
+    meeting = await service.book(
+        session,
+        ctx.meetings,
+        principal.tenant_id,
+        body,
+        ctx.clock.now(),
+        ctx.settings,
+        member_subject=ctx.member_digest(principal.tenant_id, body.member_id),
+    )
     ctx.wake_scheduler_after_commit(session)
     return _meeting_view(meeting)
 

@@ -5,10 +5,13 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
+from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, select
 
-from frontdoor_agents.models import Agent, Meeting, MeetingKind
+from frontdoor_agents.models import Agent, ErasedMember, Meeting, MeetingKind
+
+_MEMBER_LOCKS = 0x4D454D  # the namespace of members' advisory locks (a booking against an erasure)
 
 
 async def get_kind(session: AsyncSession, tenant: str, code: str) -> MeetingKind | None:
@@ -25,9 +28,12 @@ async def list_kinds(session: AsyncSession, tenant: str) -> list[MeetingKind]:
     return list(rows)
 
 
-async def get_meeting(session: AsyncSession, tenant: str, meeting_id: uuid.UUID) -> Meeting | None:
-    """The tenant's meeting."""
-    meeting = await session.get(Meeting, meeting_id)
+async def get_meeting(
+    session: AsyncSession, tenant: str, meeting_id: uuid.UUID, *, for_update: bool = False
+) -> Meeting | None:
+    """The tenant's meeting (`for_update`: read afresh and held until the transaction ends, so two changes
+    of one meeting, an erasure's among them, happen one after the other; PostgreSQL)."""
+    meeting = await session.get(Meeting, meeting_id, with_for_update=for_update, populate_existing=for_update)
     return meeting if meeting is not None and meeting.tenant_id == tenant else None
 
 
@@ -78,3 +84,28 @@ async def lock_counsellor(session: AsyncSession, counsellor_id: uuid.UUID) -> No
     """Hold the counsellor's row until the transaction ends, so two bookings of theirs check overlaps
     one after the other (PostgreSQL; SQLite takes the database's write lock at BEGIN IMMEDIATE)."""
     await session.execute(select(col(Agent.id)).where(Agent.id == counsellor_id).with_for_update())
+
+
+async def lock_member(session: AsyncSession, subject: str) -> None:
+    """Hold the member (named by their subject's keyed digest) until the transaction ends, so a booking
+    and the member's erasure happen one after the other (PostgreSQL: a transaction-scoped advisory lock;
+    SQLite: every write transaction holds the database's write lock from BEGIN IMMEDIATE)."""
+    bind = session.get_bind()
+    if bind.dialect.name == "postgresql":
+        # The two-key form (never the same lock as the single-key ones of the scheduler and the relay);
+        # two members sharing 31 bits of digest only wait for each other.
+        await session.execute(
+            text("SELECT pg_advisory_xact_lock(:ns, :k)"), {"ns": _MEMBER_LOCKS, "k": int(subject[:8], 16) >> 1}
+        )
+
+
+async def is_erased(session: AsyncSession, tenant: str, subject: str) -> bool:
+    """Whether this member's data was erased here."""
+    return await session.get(ErasedMember, (tenant, subject)) is not None
+
+
+async def mark_erased(session: AsyncSession, tenant: str, subject: str, at: datetime) -> None:
+    """Remember that the member was erased (once)."""
+    if not await is_erased(session, tenant, subject):
+        session.add(ErasedMember(tenant_id=tenant, subject=subject, erased_at=at))
+        await session.flush()

@@ -86,7 +86,9 @@ class MeetingView(BaseModel):
     id: uuid.UUID
     kind: str
     counsellor_id: uuid.UUID
-    member_id: uuid.UUID
+    member_id: uuid.UUID | None = Field(
+        description="The member (the members service's id); null once anonymised (erasure, retention)"
+    )
     department_id: uuid.UUID | None
     note: str | None
     status: Literal["booked", "cancelled", "no_show"]

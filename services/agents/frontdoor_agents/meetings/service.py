@@ -298,8 +298,17 @@ async def book(
     body: MeetingCreate,
     now: datetime,
     settings: Settings,
+    *,
+    member_subject: str,
 ) -> Meeting:
-    """Book a meeting in a free slot of an allowed counsellor; 409 `slot_taken` with the next free slot."""
+    """Book a meeting in a free slot of an allowed counsellor; 409 `slot_taken` with the next free slot.
+
+    `member_subject` is the keyed digest naming the member: a member whose data was erased is refused
+    (422 `member_erased`), and a booking and the member's erasure happen one after the other (the
+    erasure sees the booking and cancels it, or the booking sees the erasure)."""
+    await repo.lock_member(session, member_subject)
+    if await repo.is_erased(session, tenant, member_subject):
+        raise InvalidInput("This member's data was erased.", field="member_id", error_id="member_erased")
     kind = await repo.get_kind(session, tenant, body.kind)
     if kind is None:
         raise InvalidInput("No such meeting kind.", field="kind", error_id="unknown_meeting_kind")
@@ -356,15 +365,19 @@ async def warm_calendar(
         )
 
 
-async def meeting_or_404(session: AsyncSession, tenant: str, meeting_id: uuid.UUID) -> Meeting:
-    """The tenant's meeting, or 404."""
-    meeting = await repo.get_meeting(session, tenant, meeting_id)
+async def meeting_or_404(
+    session: AsyncSession, tenant: str, meeting_id: uuid.UUID, *, for_update: bool = False
+) -> Meeting:
+    """The tenant's meeting, or 404 (`for_update`: held until the transaction ends, to change it)."""
+    meeting = await repo.get_meeting(session, tenant, meeting_id, for_update=for_update)
     if meeting is None:
         raise NotFound("No such meeting.", error_id="meeting_not_found")
     return meeting
 
 
 def _booked(meeting: Meeting) -> None:
+    if meeting.member_id is None:
+        raise Conflict("The meeting was anonymised; it no longer changes.", error_id="meeting_anonymised")
     if meeting.status != "booked":
         raise Conflict(f"The meeting is {meeting.status}.", error_id="meeting_not_booked")
 
@@ -379,7 +392,7 @@ async def reschedule(
     settings: Settings,
 ) -> Meeting:
     """Move a booked meeting: the same checks as booking; the old slot is freed only if the new one is taken."""
-    meeting = await meeting_or_404(session, tenant, meeting_id)
+    meeting = await meeting_or_404(session, tenant, meeting_id, for_update=True)
     _booked(meeting)
     if meeting.starts_at <= now:
         raise Conflict("The meeting has started.", error_id="meeting_started")
@@ -402,7 +415,7 @@ async def cancel(
     session: AsyncSession, notifier: MeetingsNotifier, tenant: str, meeting_id: uuid.UUID, now: datetime
 ) -> Meeting:
     """Cancel a booked meeting that has not started; its slot is free again."""
-    meeting = await meeting_or_404(session, tenant, meeting_id)
+    meeting = await meeting_or_404(session, tenant, meeting_id, for_update=True)
     _booked(meeting)
     if meeting.starts_at <= now:
         raise Conflict("The meeting has started; record a no-show instead.", error_id="meeting_started")
@@ -417,7 +430,7 @@ async def no_show(
     session: AsyncSession, notifier: MeetingsNotifier, tenant: str, meeting_id: uuid.UUID, now: datetime
 ) -> Meeting:
     """Record that the member did not come (once the meeting has started)."""
-    meeting = await meeting_or_404(session, tenant, meeting_id)
+    meeting = await meeting_or_404(session, tenant, meeting_id, for_update=True)
     _booked(meeting)
     if meeting.starts_at > now:
         raise Conflict("The meeting has not started yet.", error_id="meeting_not_started")

@@ -96,7 +96,8 @@ class Dispatcher(TaskWorker):
             except asyncio.CancelledError:
                 raise
             except Exception as exc:  # a database hiccup: try again next tick
-                log.warning("dispatcher tick failed", error=str(exc), error_type=type(exc).__name__)
+                # The type only: a database error's text carries the statement's parameters (numbers).
+                log.warning("dispatcher tick failed", error_type=type(exc).__name__)
 
     async def tick(self) -> TickResult:
         """One pass over the time-driven changes, at the clock's now."""

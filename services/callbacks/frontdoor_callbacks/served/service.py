@@ -9,11 +9,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from frontdoor_callbacks.callbacks import lifecycle
 from frontdoor_callbacks.callbacks.models import Callback
-from frontdoor_callbacks.callbacks.notifier import CallbackNotifier
+from frontdoor_callbacks.callbacks.notifier import CALL_ANSWERED, CallbackNotifier
 from frontdoor_callbacks.served.repository import AnsweredCallRepository
-
-# The reason on callbacks.callback.cancelled when the call the callback came from was answered.
-CALL_ANSWERED = "call_answered"
 
 
 async def cancel_for_answered(session: AsyncSession, cb: Callback, notifier: CallbackNotifier, now: datetime) -> None:

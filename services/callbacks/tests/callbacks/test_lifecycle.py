@@ -15,6 +15,7 @@ from frontdoor_callbacks.testing import (
     context,
     dispatcher,
     know,
+    opened,
     outbox_events,
     read_topic,
     sqlite_only,
@@ -261,7 +262,8 @@ async def test_a_cancelled_callback_is_never_dispatched_and_frees_its_number_and
         assert (again.status_code, again.json()["error_id"]) == (409, "callback_closed")
         assert (await client.post("/v1/callbacks", json=body, headers=headers)).status_code == 201
         [cancelled] = await outbox_events(context(app).db, "callbacks.callback.cancelled")
-        assert cancelled.data["reason"] == "member called in"
+        assert cancelled.data["reason"].startswith("sealed:v1:callbacks:")  # free text: sealed
+        assert await opened(app, TENANT, cancelled.data["reason"]) == "member called in"
 
 
 async def test_a_retry_with_no_opening_left_before_the_deadline_waits_flagged_and_expires_at_the_deadline(

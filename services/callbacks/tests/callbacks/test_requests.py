@@ -17,6 +17,7 @@ from frontdoor_callbacks.testing import (
     add_queue,
     context,
     count_rows,
+    opened,
     outbox_events,
     sqlite_only,
 )
@@ -56,7 +57,14 @@ async def test_an_agent_callback_in_local_format_is_stored_in_e164_and_scheduled
         assert body["priority"] == -1  # below live calls
         assert r.headers["location"] == f"/v1/callbacks/{body['id']}"
         [requested] = await outbox_events(context(app).db, "callbacks.callback.requested")
-        assert requested.data["callback"]["number"] == "+4791234567"
+        # The number and the reason leave sealed (issue 17), and open with the service's keys.
+        sealed = requested.data["callback"]
+        payload = requested.model_dump_json()
+        assert "+4791234567" not in payload and "91234567" not in payload and "dues question" not in payload
+        assert sealed["number"].startswith("sealed:v1:callbacks:")
+        assert await opened(app, TENANT, sealed["number"]) == "+4791234567"
+        assert sealed["reason"].startswith("sealed:v1:callbacks:")
+        assert await opened(app, TENANT, sealed["reason"]) == "dues question"
         assert requested.subject == body["id"]
 
 

@@ -42,10 +42,11 @@ async def test_readiness_watches_the_looping_dispatcher_and_not_one_the_tests_ti
         assert context(looping).workers == [dispatcher(looping)]
         assert dispatcher(looping).running
         checks = (await client.get("/readyz")).json()["checks"]
-        assert checks["workers"] == {"dispatcher": "running"}
+        # The dispatcher, and the common retention job (issue 17) every service with a privacy spec runs.
+        assert checks["workers"] == {"dispatcher": "running", "retention": "running"}
     assert not dispatcher(looping).running  # stopped with the service
     by_hand = create_app(make_settings(Settings, dispatcher_interval_s=0, run_consumers=False), clock=clock)
     async with running_app(by_hand) as client:
         assert context(by_hand).workers == []
         assert not dispatcher(by_hand).running
-        assert "workers" not in (await client.get("/readyz")).json()["checks"]
+        assert "dispatcher" not in (await client.get("/readyz")).json()["checks"].get("workers", {})

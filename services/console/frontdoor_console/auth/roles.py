@@ -29,7 +29,9 @@ _AGENT = (
     "callbacks:write",
 )
 _SUPERVISOR = (*_AGENT, "routing:write", "surveys:read")
-_ADMINISTRATOR = (*_SUPERVISOR, "surveys:write", "members:configure")
+# privacy:export / privacy:erase: a member's access report and the erasure of their personal
+# data (issue 17), the administrator's "Personal data" page only
+_ADMINISTRATOR = (*_SUPERVISOR, "surveys:write", "members:configure", "privacy:export", "privacy:erase")
 
 ROLE_SCOPES: dict[Role, tuple[str, ...]] = {
     "agent": _AGENT,

@@ -121,6 +121,30 @@ class ServiceClient:
         """PUT `path`."""
         return await self.request("PUT", path, token, **kw)
 
+    async def open_stream(
+        self, path: str, token: str, *, params: dict[str, Any] | None = None, timeout: float | None = None
+    ) -> httpx.Response:
+        """A GET whose body is passed on as it comes (a member's access report): the open response
+        once its status is a success (the caller reads it with `aiter_bytes` and closes it);
+        ServiceDown/ServiceRefused otherwise, the response closed. `timeout`: between two chunks."""
+        extra: dict[str, Any] = {} if timeout is None else {"timeout": timeout}
+        request = self.http.build_request(
+            "GET", path, params=params, headers={"Authorization": f"Bearer {token}"}, **extra
+        )
+        try:
+            response = await self.http.send(request, stream=True)
+        except httpx.TransportError as exc:
+            raise ServiceDown(self.name, type(exc).__name__) from None
+        if response.status_code < 400:
+            return response
+        try:
+            if response.status_code >= 500:
+                raise ServiceDown(self.name, f"HTTP {response.status_code}")
+            await response.aread()
+            raise ServiceRefused.from_response(self.name, response)
+        finally:
+            await response.aclose()
+
     @contextlib.asynccontextmanager
     async def events(self, path: str, token: str) -> AsyncIterator[AsyncIterator[tuple[str, str]]]:
         """A server-sent event stream: yields an iterator of (event, data) pairs."""

@@ -132,6 +132,22 @@ NAMES: dict[str, dict[str, str]] = {
         "name": N_("Name"),
         "input": N_("the input"),
     },
+    "retention": {
+        "call_records": N_("Call records"),
+        "callbacks": N_("Callbacks"),
+        "dossier_entries": N_("Dossier entries"),
+        "messages": N_("Emails and web forms"),
+        "survey_answers": N_("Survey answers"),
+        "sms_bodies": N_("SMS texts"),
+        "audit_entries": N_("Audit of reads of personal data"),
+        "bookings": N_("Meetings with counsellors"),
+    },
+    "erasure": {
+        "in_progress": N_("in progress"),
+        "completed": N_("completed"),
+        "pending": N_("pending"),
+        "done": N_("done"),
+    },
     "kind": {
         "log": N_("Contact"),
         "remark": N_("Remark"),

@@ -127,7 +127,11 @@ class Break:
 
 @dataclass
 class Walk:
-    """A tenant's chain walked so far, in seq order, one page at a time (bounded memory)."""
+    """A tenant's chain walked so far, in seq order, one page at a time (bounded memory).
+
+    A pruned chain (the retention of audit entries deleted its oldest entries) is walked from its
+    checkpoint: `expected_seq` is the first seq kept, `prev_hash` the hash of the last one pruned,
+    and an entry below `floor` (the checkpoint's seq) should not exist any more."""
 
     head_seq: int
     head_hash: str
@@ -135,6 +139,7 @@ class Walk:
     prev_hash: str = GENESIS
     entries: int = 0
     broken: Break | None = None
+    floor: int = 1
 
     def feed(self, page: Iterable[Entry]) -> None:
         """Check the next entries (in seq order); stops at the first break."""
@@ -148,6 +153,10 @@ class Walk:
                 self.prev_hash = entry.hash
 
     def _check(self, entry: Entry) -> Break | None:
+        if entry.seq < self.floor:
+            return Break(
+                entry.seq, INSERTED, f"an entry before the chain's checkpoint (pruned before seq {self.floor})"
+            )
         if entry.seq > self.head_seq:
             return Break(entry.seq, INSERTED, f"entry beyond the chain's head (seq {self.head_seq})")
         if entry.seq < self.expected_seq:

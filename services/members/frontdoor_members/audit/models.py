@@ -5,10 +5,11 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from sqlalchemy import JSON, Column, Index
+from sqlalchemy import JSON, Column, Index, text
 from sqlmodel import Field
 
 from frontdoor_common.models import UTCDateTime, new_id
+from frontdoor_members.audit.chain import GENESIS
 from frontdoor_members.models import MembersModel
 
 
@@ -37,10 +38,14 @@ class PersonalDataRead(MembersModel, table=True):
 
 
 class AuditChainHead(MembersModel, table=True):
-    """The last entry of a tenant's audit chain; its row lock serialises the tenant's audit writers."""
+    """The last entry of a tenant's audit chain; its row lock serialises the tenant's audit writers.
+    And its checkpoint: the entries before `pruned_before` were deleted by the retention of audit
+    entries, the last of them had the hash `pruned_hash`; the chain verifies from there."""
 
     __tablename__ = "audit_chain_heads"
 
     tenant_id: str = Field(max_length=64, primary_key=True)
     seq: int
     hash: str = Field(max_length=64)
+    pruned_before: int = Field(default=1, sa_column_kwargs={"server_default": text("1")})
+    pruned_hash: str = Field(default=GENESIS, max_length=64, sa_column_kwargs={"server_default": text(f"'{GENESIS}'")})

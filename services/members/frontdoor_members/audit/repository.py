@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Row, func, literal, select, tuple_, update
+from sqlalchemy import Row, delete, func, literal, select, tuple_, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -70,6 +72,65 @@ async def head(session: AsyncSession, tenant_id: str) -> tuple[int, str] | None:
     """The tenant's chain head (seq, hash), None before its first entry."""
     row = (await session.execute(select(HEADS.c.seq, HEADS.c.hash).where(HEADS.c.tenant_id == tenant_id))).first()
     return None if row is None else (int(row.seq), str(row.hash))
+
+
+@dataclass(frozen=True)
+class Head:
+    """A tenant's chain head and its checkpoint (entries before `pruned_before` were pruned; the last
+    of them had the hash `pruned_hash`)."""
+
+    seq: int
+    hash: str
+    pruned_before: int = 1
+    pruned_hash: str = GENESIS
+
+
+async def chain_head(session: AsyncSession, tenant_id: str, *, lock: bool = False) -> Head | None:
+    """The tenant's chain head with its checkpoint, None before its first entry. `lock`: take the
+    head's row lock (PostgreSQL) and the writer lock (SQLite) first, by an UPDATE that changes
+    nothing, held until the transaction ends: no audited read of the tenant is chained meanwhile."""
+    if lock:
+        await session.execute(
+            update(HEADS).where(HEADS.c.tenant_id == tenant_id).values(pruned_before=HEADS.c.pruned_before)
+        )
+    query = select(HEADS.c.seq, HEADS.c.hash, HEADS.c.pruned_before, HEADS.c.pruned_hash).where(
+        HEADS.c.tenant_id == tenant_id
+    )
+    row = (await session.execute(query)).first()
+    if row is None:
+        return None
+    return Head(int(row.seq), str(row.hash), int(row.pruned_before), str(row.pruned_hash))
+
+
+async def set_checkpoint(session: AsyncSession, tenant_id: str, pruned_before: int, pruned_hash: str) -> None:
+    """Record that the tenant's entries before `pruned_before` were pruned, the last with `pruned_hash`."""
+    await session.execute(
+        update(HEADS).where(HEADS.c.tenant_id == tenant_id).values(pruned_before=pruned_before, pruned_hash=pruned_hash)
+    )
+
+
+async def first_kept(session: AsyncSession, tenant_id: str, from_seq: int, cutoff: datetime) -> int | None:
+    """The lowest seq from `from_seq` on of an entry at or after `cutoff` (None: every one is older)."""
+    found = await session.scalar(
+        select(func.min(READS.c.seq)).where(
+            READS.c.tenant_id == tenant_id, READS.c.seq >= from_seq, READS.c.at >= cutoff
+        )
+    )
+    return None if found is None else int(found)
+
+
+async def prev_hash_at(session: AsyncSession, tenant_id: str, seq: int) -> str | None:
+    """The `prev_hash` the tenant's entry `seq` carries (None: no such entry)."""
+    found = await session.scalar(select(READS.c.prev_hash).where(READS.c.tenant_id == tenant_id, READS.c.seq == seq))
+    return None if found is None else str(found)
+
+
+async def delete_through(session: AsyncSession, tenant_id: str, first: int, last: int) -> int:
+    """Delete the tenant's entries with seq `first`..`last`; how many there were."""
+    result = await session.execute(
+        delete(READS).where(READS.c.tenant_id == tenant_id, READS.c.seq >= first, READS.c.seq <= last)
+    )
+    return int(getattr(result, "rowcount", 0) or 0)
 
 
 async def tenants(session: AsyncSession) -> list[str]:

@@ -29,6 +29,7 @@ class ChainVerificationView(BaseModel):
     entries: int  # entries verified (before the break, if any)
     head_seq: int
     head_hash: str
+    pruned_before: int  # the checkpoint: entries before this seq were deleted by retention (1: none)
     broken_seq: int | None
     reason: str | None  # altered | missing | inserted | head_mismatch
     detail: str | None

@@ -95,6 +95,7 @@ class Verification:
     head_seq: int
     head_hash: str
     broken: Break | None
+    pruned_before: int = 1  # the checkpoint: entries before this seq were pruned by retention
 
     @property
     def ok(self) -> bool:
@@ -106,14 +107,24 @@ async def verify(session: AsyncSession, tenant_id: str, *, page: int = VERIFY_PA
     """Walk the tenant's chain in seq order, a page at a time, recomputing every hash (off the event
     loop) and checking the links, the seqs and the head.
 
+    A chain pruned by the retention of audit entries is walked from its checkpoint (the head's
+    `pruned_before` and `pruned_hash`): the first entry kept must link to the last one pruned, and
+    from there on every alteration, deletion or insertion is found as before.
+
     Safe while reads are being audited: the walk stops at the head read first (its entries are
     committed with it); an entry beyond the head only counts as inserted if it is still beyond the
     head read again afterwards (a real entry commits together with its head)."""
-    found = await repository.head(session, tenant_id)
+    found = await repository.chain_head(session, tenant_id)
     if found is None and await repository.last_seq(session, tenant_id) > 0:
         return Verification(tenant_id, 0, 0, GENESIS, Break(1, HEAD_MISMATCH, "entries without a chain head"))
-    start = found or (0, GENESIS)
-    walk = Walk(head_seq=start[0], head_hash=start[1])
+    start = found or repository.Head(0, GENESIS)
+    walk = Walk(
+        head_seq=start.seq,
+        head_hash=start.hash,
+        expected_seq=start.pruned_before,
+        prev_hash=start.pruned_hash,
+        floor=start.pruned_before,
+    )
     after: tuple[int, uuid.UUID] | None = None
     while walk.broken is None:
         rows = await repository.chain_page(session, tenant_id, after, page)
@@ -137,7 +148,7 @@ async def verify(session: AsyncSession, tenant_id: str, *, page: int = VERIFY_PA
             rows = await repository.chain_page(session, tenant_id, (now[0], _MAX_UUID), 1)
             tail.feed(cast(list[Entry], [r for r in rows if r.seq <= last]))
             walk.broken = tail.broken
-    return Verification(tenant_id, walk.entries, start[0], start[1], walk.broken)
+    return Verification(tenant_id, walk.entries, start.seq, start.hash, walk.broken, start.pruned_before)
 
 
 _MAX_UUID = uuid.UUID(int=(1 << 128) - 1)
@@ -151,6 +162,7 @@ def report(v: Verification) -> dict[str, Any]:
         "entries": v.entries,
         "head_seq": v.head_seq,
         "head_hash": v.head_hash,
+        "pruned_before": v.pruned_before,
         "broken_seq": None if v.broken is None else v.broken.seq,
         "reason": None if v.broken is None else v.broken.reason,
         "detail": None if v.broken is None else v.broken.detail,

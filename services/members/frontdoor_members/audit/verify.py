@@ -1,7 +1,8 @@
 """`python -m frontdoor_members.audit verify [--tenant T]`: whether each tenant's audit chain was altered.
 
 Prints a line per tenant (OK, or the first broken seq and why), then one JSON line with the
-counts; exits 0 when every chain verifies, 1 otherwise. Reads MEMBERS_DATABASE_URL; walks each
+counts; exits 0 when every chain verifies, 1 otherwise. A chain whose oldest entries the retention
+of audit entries deleted verifies from its checkpoint. Reads MEMBERS_DATABASE_URL; walks each
 chain a page at a time in a read-only snapshot, so it neither holds the table in memory nor
 blocks the service's writers.
 """
@@ -35,7 +36,8 @@ async def run(database_url: str, tenant: str | None = None, out: TextIO = sys.st
                 v = await service.verify(session, t)
                 results.append(v)
                 if v.broken is None:
-                    print(f"{t}: OK ({v.entries} entries, head {v.head_seq} {v.head_hash})", file=out)
+                    pruned = f", pruned before seq {v.pruned_before}" if v.pruned_before > 1 else ""
+                    print(f"{t}: OK ({v.entries} entries, head {v.head_seq} {v.head_hash}{pruned})", file=out)
                 else:
                     b = v.broken
                     print(f"{t}: BROKEN at seq {b.seq}: {b.reason} ({b.detail})", file=out)

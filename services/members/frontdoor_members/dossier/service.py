@@ -11,6 +11,7 @@ from frontdoor_common.auth import Principal
 from frontdoor_common.errors import InvalidInput, NotFound
 from frontdoor_common.events.callbacks import CallbackSnapshot
 from frontdoor_common.events.routing import CallSnapshot
+from frontdoor_common.privacy.seal import Unsealer, is_sealed
 from frontdoor_members.contacts import repository as contacts
 from frontdoor_members.dossier import repository
 from frontdoor_members.dossier.models import DossierEntry
@@ -151,9 +152,15 @@ async def record_call(
     reasons: list[str],
     *,
     now: datetime,
+    unsealer: Unsealer | None = None,
 ) -> DossierEntry | None:
     """A completed call with an identified member becomes a 'call' entry (once per call, whichever
-    event, completed or a late identification, brings it)."""
+    event, completed or a late identification, brings it).
+
+    Routing seals the caller's number (issue 17): it is opened with the unsealer (`unsealer`, else
+    the runtime's, attached to the notifier's outbox). An erased number reads as None and the entry
+    names no number; a routing that cannot be reached raises `UnsealUnavailable` (the consumer
+    retries the event)."""
     if call.member_id is None or call.tenant_id != tenant_id:
         return None
     member = await members.get(session, tenant_id, call.member_id)
@@ -163,7 +170,10 @@ async def record_call(
         return None
     at = call.completed_at or call.talk_ended_at or call.arrived_at
     outcome = OUTCOMES.get(call.resolution) if call.resolution else None
-    parts = [f"{call.kind.capitalize()} from {call.caller_number}" if call.caller_number else call.kind.capitalize()]
+    number = call.caller_number
+    if is_sealed(number):
+        number = await (unsealer or notifier.unsealer).unseal(session, tenant_id, number)
+    parts = [f"{call.kind.capitalize()} from {number}" if number else call.kind.capitalize()]
     if call.talk_seconds is not None:
         parts.append(f"talk {round(call.talk_seconds)} s")
     if call.transfers:
@@ -198,8 +208,10 @@ async def record_callback(
     *,
     reached: bool,
     now: datetime,
+    unsealer: Unsealer | None = None,
 ) -> DossierEntry | None:
-    """A completed or expired callback becomes a 'callback' entry."""
+    """A completed or expired callback becomes a 'callback' entry. Callbacks seals the request's
+    reason (free text, issue 17): it is opened to match the tenant's reasons (erased: no reason)."""
     if callback.member_id is None or callback.tenant_id != tenant_id:
         return None
     member = await members.get(session, tenant_id, callback.member_id)
@@ -219,7 +231,7 @@ async def record_callback(
         author="callbacks",
         summary=summary,
         channel="phone",
-        reason=known_reason(callback.reason, reasons),
+        reason=known_reason(await (unsealer or notifier.unsealer).unseal(session, tenant_id, callback.reason), reasons),
         outcome=None if reached else "unresolved",
         callback_id=callback.callback_id,
         call_id=callback.original_call_id,

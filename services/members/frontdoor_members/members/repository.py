@@ -12,11 +12,14 @@ from sqlmodel import col, select
 from frontdoor_common.errors import NotFound
 from frontdoor_members.members.models import Invoice, Member, MemberPhone, PowerOfAttorney
 
+ERASED = "erased"  # an erased member's tombstone (issue 17): kept for the erasure's report, found by nothing
+
 
 async def get(session: AsyncSession, tenant_id: str, member_id: uuid.UUID) -> Member | None:
-    """The tenant's member, or None (another tenant's member is None too)."""
+    """The tenant's member, or None (another tenant's member is None too, and so is an erased
+    member: its anonymised row stays only so the erasure's report and kept invoices refer to it)."""
     member = await session.get(Member, member_id)
-    return member if member is not None and member.tenant_id == tenant_id else None
+    return member if member is not None and member.tenant_id == tenant_id and member.status != ERASED else None
 
 
 async def require(session: AsyncSession, tenant_id: str, member_id: uuid.UUID) -> Member:
@@ -30,7 +33,11 @@ async def require(session: AsyncSession, tenant_id: str, member_id: uuid.UUID) -
 async def by_number(session: AsyncSession, tenant_id: str, member_number: str) -> Member | None:
     """The member with this member number."""
     result = await session.scalars(
-        select(Member).where(col(Member.tenant_id) == tenant_id, col(Member.member_number) == member_number)
+        select(Member).where(
+            col(Member.tenant_id) == tenant_id,
+            col(Member.member_number) == member_number,
+            col(Member.status) != ERASED,
+        )
     )
     return result.first()
 
@@ -48,7 +55,11 @@ async def by_numbers(session: AsyncSession, tenant_id: str, numbers: Sequence[st
     if not numbers:
         return []
     result = await session.scalars(
-        select(Member).where(col(Member.tenant_id) == tenant_id, col(Member.member_number).in_(list(numbers)))
+        select(Member).where(
+            col(Member.tenant_id) == tenant_id,
+            col(Member.member_number).in_(list(numbers)),
+            col(Member.status) != ERASED,
+        )
     )
     return list(result)
 

@@ -1,5 +1,9 @@
 """The notices' events (`frontdoor.members.v1`): members.notice.requested and withdrawn, through
-the outbox in the caller's transaction. The one place a notice row becomes its event."""
+the outbox in the caller's transaction. The one place a notice row becomes its event.
+
+A requested notice carries the member's number and the text sent to them: both are sealed under
+the member's key (`member_subject`), so erasing the member makes every copy unreadable; the SMS
+gateway (surveys) opens them while the key exists."""
 
 from __future__ import annotations
 
@@ -9,7 +13,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from frontdoor_common.events import members as ev
 from frontdoor_common.notifier import Notifier, snapshot
+from frontdoor_common.privacy.seal import Sealer, member_subject
 from frontdoor_members.notices.models import MemberNotice
+from frontdoor_members.notifier import sealer_of
 
 
 class NoticesNotifier(Notifier):
@@ -18,12 +24,21 @@ class NoticesNotifier(Notifier):
     @classmethod
     def beside(cls, other: Notifier) -> NoticesNotifier:
         """A notices notifier on `other`'s outbox and clock (the courses' writers and the consumer
-        carry the members notifier; this saves threading a second one through them)."""
+        carry the members notifier; this saves threading a second one through them). It seals with
+        the sealer attached to that outbox."""
         return cls(other.outbox, other.clock)
 
+    @property
+    def sealer(self) -> Sealer:
+        """The runtime's sealer (attached to the outbox by the members notifier)."""
+        return sealer_of(self.outbox)
+
     async def requested(self, session: AsyncSession, notice: MemberNotice) -> None:
-        """members.notice.requested"""
-        event = snapshot(ev.NoticeRequested, notice, notice_id=notice.id, to=notice.to_number, at=notice.created_at)
+        """members.notice.requested (`to` and `body` sealed under the member's key)."""
+        sealer, subject = self.sealer, member_subject(notice.member_id)
+        to = await sealer.seal(session, notice.tenant_id, subject, notice.to_number)
+        body = await sealer.seal(session, notice.tenant_id, subject, notice.body)
+        event = snapshot(ev.NoticeRequested, notice, notice_id=notice.id, to=to, body=body, at=notice.created_at)
         await self.publish(session, event, tenant=notice.tenant_id)
 
     async def withdrawn(self, session: AsyncSession, notice: MemberNotice, at: datetime) -> None:

@@ -76,6 +76,8 @@ def test_fetching_feeds_from_this_machine_is_refused_in_production() -> None:
         "environment": "production",
         "jwt_secret": secrets.token_hex(32),
         "data_keys": [Fernet.generate_key().decode()],
+        "seal_keys": [Fernet.generate_key().decode()],
+        "subject_digest_key": secrets.token_hex(32),
     }
     assert Settings(**production).course_feed_allow_private is False
     with pytest.raises(ValueError, match="course_feed_allow_private"):

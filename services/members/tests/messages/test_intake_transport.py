@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import secrets
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -127,6 +128,8 @@ def test_production_refuses_an_intake_without_tls() -> None:
         "environment": "production",
         "jwt_secret": "a-real-jwt-secret-from-the-vault-0123456789",
         "data_keys": [Fernet.generate_key().decode()],
+        "seal_keys": [Fernet.generate_key().decode()],
+        "subject_digest_key": secrets.token_hex(32),
     }
     with pytest.raises(ValueError, match="plain text"):
         Settings(**base, intake_smtp_port=2525)

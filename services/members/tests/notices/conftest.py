@@ -14,6 +14,7 @@ from sqlalchemy import select
 
 from frontdoor_common.bus.tables import outbox
 from frontdoor_common.clock import ManualClock
+from frontdoor_common.privacy.seal import is_sealed
 from frontdoor_common.testing import running_app
 from frontdoor_members.app import create_app
 from frontdoor_members.settings import Settings
@@ -21,10 +22,22 @@ from frontdoor_members.testing import context_of
 
 
 async def notices(app: FastAPI) -> list[tuple[str, dict[str, Any]]]:
-    """The (type, data) of every members.notice.* event in the outbox, oldest first."""
+    """The (type, data) of every members.notice.* event in the outbox, oldest first; a requested
+    notice's `to` and `body` are checked sealed in the outbox, then opened with the service's key."""
+    sealer = app.state.runtime.sealer
+    found: list[tuple[str, dict[str, Any]]] = []
     async with context_of(app).db.transaction() as session:
         rows = (await session.execute(select(outbox.c.type, outbox.c.payload).order_by(outbox.c.id))).all()
-    return [(t, json.loads(p)["data"]) for t, p in rows if t.startswith("members.notice.")]
+        for t, p in rows:
+            if not t.startswith("members.notice."):
+                continue
+            data = json.loads(p)["data"]
+            if t == "members.notice.requested":
+                assert is_sealed(data["to"]) and is_sealed(data["body"]), "a notice's number and text go out sealed"
+                for name in ("to", "body"):
+                    data[name] = await sealer.open_own(session, data["tenant_id"], data[name])
+            found.append((t, data))
+    return found
 
 
 @pytest.fixture

@@ -66,7 +66,7 @@ async def dispatch_callback(m: Mutation, event: CallbackDispatched) -> None:
         log.warning("callback for an unknown queue", callback_id=str(cb.callback_id), queue_id=str(cb.queue_id))
         return
     arrived = cb.original_arrived_at or cb.due_at or m.at
-    number, suffix = normalise(cb.number, m.country)
+    number, suffix = normalise(cb.number or None, m.country)  # "": its key was erased
     call = Call(
         tenant_id=cb.tenant_id,
         cti_call_id=cti_id,

@@ -165,6 +165,15 @@ class Engine:
             self._fenced()
             raise
 
+    async def check_shard(self, session: AsyncSession) -> None:
+        """The fencing check for a write outside a change (the erasure consumer, the retention
+        job): first in `session`'s transaction, as every change does; ShardFenced once fenced."""
+        if self.lease.fenced:
+            raise self.lease.refusal()
+        if self.lease.epoch is None:
+            await self.start()
+        await self._still_ours(session)
+
     def _fenced(self) -> None:
         """A newer process took the shard: say so loudly, once, and have the process stopped."""
         log.error(

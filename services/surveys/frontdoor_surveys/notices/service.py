@@ -9,6 +9,11 @@
 
 Deduplicated by notice id (the primary key), whatever the event's id; the event's tenant must be
 the envelope's.
+
+The number and the text come sealed (issue 17): they are opened with the unsealer first, and the
+checks run on the opened values. A notice whose key was erased (the member was erased) is recorded
+as withdrawn and sends nothing; a members service that cannot be reached raises
+`UnsealUnavailable` (the consumer retries). Plain values (older events) pass as they are.
 """
 
 from __future__ import annotations
@@ -23,6 +28,7 @@ from sqlmodel import col
 from frontdoor_common.clock import Clock
 from frontdoor_common.events.members import NoticeRequested, NoticeWithdrawn
 from frontdoor_common.logging import get_logger
+from frontdoor_common.privacy.seal import Unsealer
 from frontdoor_surveys.gateway.models import OutgoingSms
 from frontdoor_surveys.gateway.service import SmsOutbox
 from frontdoor_surveys.notices.models import Notice
@@ -40,17 +46,36 @@ class NoticeService:
 
     clock: Clock
     sms: SmsOutbox
+    unsealer: Unsealer
 
     async def requested(self, session: AsyncSession, tenant_id: str, event: NoticeRequested) -> Notice | None:
-        """Queue the notice's SMS once; None when it is another tenant's, seen before, or unusable."""
+        """Queue the notice's SMS once; None when it is another tenant's, seen before, or unusable.
+        One whose number or text was erased is recorded as withdrawn (returned, with no SMS)."""
         if event.tenant_id != tenant_id:
-            return None
-        if len(event.to) > MAX_NUMBER or not event.to.startswith("+") or not event.body.strip():
-            log.warning("notice not sendable", notice_id=str(event.notice_id), kind=event.kind)
             return None
         if await session.get(Notice, event.notice_id) is not None:
             return None  # a re-send, or withdrawn before it came
+        to = await self.unsealer.unseal(session, tenant_id, event.to)
+        body = await self.unsealer.unseal(session, tenant_id, event.body)
         now = self.clock.now()
+        if to is None or body is None:  # the key is erased: the member was erased
+            notice = Notice(
+                notice_id=event.notice_id,
+                tenant_id=tenant_id,
+                member_id=event.member_id,
+                kind=event.kind,
+                withdrawn=True,
+                not_before=event.not_before,
+                requested_at=now,
+                withdrawn_at=now,
+            )
+            session.add(notice)
+            await session.flush()
+            log.info("notice not sent: erased", notice_id=str(event.notice_id), kind=event.kind)
+            return notice
+        if len(to) > MAX_NUMBER or not to.startswith("+") or not body.strip():
+            log.warning("notice not sendable", notice_id=str(event.notice_id), kind=event.kind)
+            return None
         notice = Notice(
             notice_id=event.notice_id,
             tenant_id=tenant_id,
@@ -62,8 +87,8 @@ class NoticeService:
         row = await self.sms.enqueue(
             session,
             tenant_id=tenant_id,
-            to=event.to,
-            body=event.body[:MAX_TEXT],
+            to=to,
+            body=body[:MAX_TEXT],
             kind="notice",
             not_before=event.not_before,
         )

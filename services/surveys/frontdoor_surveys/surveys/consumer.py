@@ -1,7 +1,14 @@
-"""The consumer of finished contacts: routing's completed calls and callbacks' completed callbacks."""
+"""The consumer of finished contacts: routing's completed calls and callbacks' completed callbacks.
+
+The numbers come sealed (`sealed:v1:...`, issue 17): they are opened with the unsealer before the
+policy sees them. A number whose key was erased (the caller was erased) makes a contact that is
+recorded as skipped ("erased") and gets no SMS; a producer that cannot be reached raises
+`UnsealUnavailable` and the consumer retries the event. Plain numbers (older events) pass as they are.
+"""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime
 from typing import Literal
 
@@ -11,6 +18,7 @@ from frontdoor_common.bus.consumer import EventRouter
 from frontdoor_common.bus.events import Envelope
 from frontdoor_common.events.callbacks import CallbackCompleted
 from frontdoor_common.events.routing import CallCompleted, CallIdentified, CallSnapshot
+from frontdoor_common.privacy.seal import Unsealer
 from frontdoor_surveys.policy.rules import Contact
 from frontdoor_surveys.surveys.contacts import ContactFinished
 from frontdoor_surveys.surveys.service import SurveyService
@@ -48,14 +56,23 @@ def finished_call(call: CallSnapshot, event_time: datetime) -> ContactFinished:
     )
 
 
-def build_router(surveys: SurveyService) -> EventRouter:
+async def opened(unsealer: Unsealer, session: AsyncSession, finished: ContactFinished) -> ContactFinished:
+    """The contact with its number opened: erased when a sealed number's key is gone (raises
+    `UnsealUnavailable` when the producer cannot be reached: the consumer retries)."""
+    sealed = finished.contact.number
+    number = await unsealer.unseal(session, finished.tenant_id, sealed)
+    erased = sealed is not None and number is None
+    return replace(finished, contact=replace(finished.contact, number=number), erased=erased)
+
+
+def build_router(surveys: SurveyService, unsealer: Unsealer) -> EventRouter:
     """Handlers for the events that can start a survey (the consumer commits once per event)."""
     router = EventRouter()
 
     @router.on(CallCompleted.name)
     async def on_call_completed(session: AsyncSession, envelope: Envelope) -> None:
         call = CallCompleted.parse(envelope).call
-        await surveys.consider_contact(session, finished_call(call, envelope.time))
+        await surveys.consider_contact(session, await opened(unsealer, session, finished_call(call, envelope.time)))
 
     @router.on(CallIdentified.name)
     async def on_call_identified(session: AsyncSession, envelope: Envelope) -> None:
@@ -71,27 +88,25 @@ def build_router(surveys: SurveyService) -> EventRouter:
     @router.on(CallbackCompleted.name)
     async def on_callback_completed(session: AsyncSession, envelope: Envelope) -> None:
         callback = CallbackCompleted.parse(envelope).callback
-        await surveys.consider_contact(
-            session,
-            ContactFinished(
-                tenant_id=callback.tenant_id,
+        finished = ContactFinished(
+            tenant_id=callback.tenant_id,
+            source="callback",
+            source_id=callback.callback_id,
+            callback_id=callback.callback_id,
+            call_id=callback.original_call_id,
+            queue_id=callback.queue_id,
+            agent_id=callback.agent_id,
+            completed_at=envelope.time,
+            # The member was reached by the agent who called back; whether it was resolved is not told.
+            contact=Contact(
                 source="callback",
-                source_id=callback.callback_id,
-                callback_id=callback.callback_id,
-                call_id=callback.original_call_id,
-                queue_id=callback.queue_id,
-                agent_id=callback.agent_id,
-                completed_at=envelope.time,
-                # The member was reached by the agent who called back; whether it was resolved is not told.
-                contact=Contact(
-                    source="callback",
-                    number=callback.number,
-                    member_id=callback.member_id,
-                    answered=True,
-                    transferred=False,
-                    resolution=None,
-                ),
+                number=callback.number,
+                member_id=callback.member_id,
+                answered=True,
+                transferred=False,
+                resolution=None,
             ),
         )
+        await surveys.consider_contact(session, await opened(unsealer, session, finished))
 
     return router

@@ -25,6 +25,8 @@ class ContactFinished:
     queue_id: uuid.UUID | None = None
     agent_id: uuid.UUID | None = None
     team_id: uuid.UUID | None = None
+    # the number was sealed and its key is erased (the caller was erased): no survey, recorded as such
+    erased: bool = False
 
 
 def with_member(finished: ContactFinished, member_id: uuid.UUID) -> ContactFinished:

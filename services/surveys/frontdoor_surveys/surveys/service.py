@@ -60,6 +60,8 @@ class SurveyService:
                 )
             )
         ).first()
+        if finished.erased:
+            return None if seen is not None else await self._skip_erased(session, finished, source_key)
         if seen is not None:
             if finished.contact.member_id is not None and seen.skip_reason == "no_member":
                 # the callback's own completion knows the member routing's completion did not: as identified
@@ -90,6 +92,34 @@ class SurveyService:
             link.contact = contact_to_json(finished)
             link.updated_at = now
             await session.flush()
+        return survey
+
+    async def _skip_erased(self, session: AsyncSession, finished: ContactFinished, source_key: str) -> Survey:
+        """A contact whose caller was erased (its number's key is gone): recorded as skipped, with
+        nothing personal (no member, no number), so a re-published event changes nothing."""
+        survey = Survey(
+            tenant_id=finished.tenant_id,
+            source=finished.source,
+            source_key=source_key,
+            call_id=finished.call_id,
+            callback_id=finished.callback_id,
+            queue_id=finished.queue_id,
+            agent_id=finished.agent_id,
+            team_id=finished.team_id,
+            contact_completed_at=finished.completed_at,
+            status="skipped",
+            skip_reason="erased",
+            created_at=self.clock.now(),
+        )
+        session.add(survey)
+        # a link waiting for this contact may hold the member: the contact is not to be surveyed
+        await session.execute(
+            delete(ContactLink).where(
+                col(ContactLink.tenant_id) == finished.tenant_id, col(ContactLink.source_key) == source_key
+            )
+        )
+        await session.flush()
+        log.info("no survey", tenant=finished.tenant_id, source=source_key, reason="erased")
         return survey
 
     async def contact_identified(
