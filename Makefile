@@ -67,8 +67,13 @@ lint: install
 typecheck: install
 	$(VENV)/bin/mypy
 
+# Two workers (pytest-xdist), one per core: most tests wait on a database, a broker or a browser
+# rather than compute, so two at a time take 9.5 min where one at a time took 14.6 (same tests,
+# same machine). Every fixture that holds a process or a port is per worker.
+PYTEST_WORKERS ?= 2
+
 pytest: install browser
-	$(PY) -m pytest -m "not slow and not postgresql" $(PYTEST_ARGS)
+	$(PY) -m pytest -n $(PYTEST_WORKERS) -m "not slow and not postgresql" $(PYTEST_ARGS)
 
 test: lint typecheck pytest
 

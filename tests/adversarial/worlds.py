@@ -312,6 +312,12 @@ async def members_world(service: ServiceProcess, bootstrap: str) -> World:
         ),
         201,
     )
+    # a second member of A's, erased (issue 17): A's erasure request, and A's retention windows
+    gone = await ok(
+        await a.post("/v1/members", json={"first_name": "Gunn", "last_name": "Glemt", "member_number": "700002"}), 201
+    )
+    erasure = await ok(await a.post(f"/v1/members/{gone['id']}/erasure", json={"note": "A's request"}), 202)
+    await ok(await a.put("/v1/retention", json={"windows": {"dossier_entries": 3650}}), 200)
     # the keyword worker extracts the note's and the forward's keywords after the write (the sign-up's
     # entry is the system's words: none): wait for them, so A's state does not change under the sweep
     for _ in range(300):
@@ -341,6 +347,9 @@ async def members_world(service: ServiceProcess, bootstrap: str) -> World:
             "messages": await read(a, "/v1/messages"),
             "message": await read(a, f"/v1/messages/{message['id']}"),
             "mailboxes": await read(a, "/v1/mailboxes"),
+            "retention": await read(a, "/v1/retention"),
+            # the erasure's parts move on by themselves as services report: its request, not its progress
+            "erasure": (await read(a, f"/v1/erasures/{erasure['erasure_id']}"))["body"]["member_id"],
         }
 
     ids = {
@@ -357,6 +366,7 @@ async def members_world(service: ServiceProcess, bootstrap: str) -> World:
         "signup_id": signup["id"],
         "message_id": message["id"],
         "name": "a-form",
+        "erasure_id": erasure["erasure_id"],
     }
     world = World(tenant, ids, state, set(ids.values()))
     world.ids["_kid"] = str(invoice.get("kid") or "")
@@ -367,6 +377,8 @@ def members_requests(world: World) -> tuple[dict[tuple[str, str], Request], dict
     m = world.ids["member_id"]
     on_paths = {
         ("PATCH", "/v1/members/{member_id}"): Request(body={"first_name": "Bjørn"}),
+        ("POST", "/v1/members/{member_id}/erasure"): Request(body={"note": "B's request"}),
+        ("POST", "/v1/members/{member_id}/objection"): Request(body={"to": ["surveys"]}),
         ("POST", "/v1/members/{member_id}/invoices"): Request(body={"amount": 1, "due_date": "2027-01-31"}),
         ("PATCH", "/v1/invoices/{invoice_id}"): Request(body={"paid": True}),
         ("POST", "/v1/members/{member_id}/powers-of-attorney"): Request(
@@ -402,6 +414,9 @@ def members_requests(world: World) -> tuple[dict[tuple[str, str], Request], dict
         ),
         ("POST", "/v1/contacts"): Request(body={"channel": "phone", "member_id": m}, ok=(404, 422)),
         ("GET", "/v1/trends/reasons"): Request(ok=(200,)),
+        ("GET", "/v1/erasures"): Request(ok=(200,)),
+        ("GET", "/v1/retention"): Request(ok=(200, 404)),
+        ("PUT", "/v1/retention"): Request(body={"windows": {"dossier_entries": 30}}, ok=(200,)),
         ("GET", "/v1/trends/keywords"): Request(query={"department_id": world.ids["department_id"]}, ok=(200,)),
         ("GET", "/v1/tenant/settings"): Request(ok=(200,)),
         ("PUT", "/v1/tenant/settings"): Request(body={"country": "DK"}, ok=(200,)),

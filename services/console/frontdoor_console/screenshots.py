@@ -14,6 +14,7 @@ plays the scenes a union's staff see, and saves them from Debian's Chromium:
 - `followups.png`: a supervisor's Follow-ups page, the member's deadline being watched.
 - `desk-booking.png`: in the call, the member signed up for the demo course and the first free CV
   meeting with a counsellor of the member's department booked.
+- `privacy.png`: an administrator's erasure of a member, every service's part reported (issue 17).
 - `desk-email.png`: an agent on a call has taken a member's email beside it (the quarantined
   attachment marked) and writes the reply.
 """
@@ -206,6 +207,30 @@ def _email_scene(stage: Stage, browser: Any, out: Path) -> None:
     context.close()
 
 
+def _privacy_scene(stage: Stage, browser: Any, out: Path) -> None:
+    """A member's erasure requested by an administrator, followed until every service reported (issue 17)."""
+    number = "7000042"
+    member = stage.members.post(
+        "/v1/members", json={"first_name": "Ella", "last_name": "Glemt", "member_number": number}
+    )
+    member.raise_for_status()
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, device_scale_factor=1)
+    page = context.new_page()
+    sign_in(page, stage.url("console"), "Kari Nordmann", role="administrator", start="/privacy")
+    page.fill("#find-q", number)
+    page.click("#find-submit")
+    page.click(f"#candidate-{member.json()['id']} a")
+    page.click("#erase-start")
+    page.fill("#erase-number", number)
+    page.fill("#erase-note", "asked in writing")
+    page.click("#erase-submit")
+    page.wait_for_url("**/privacy/erasures?requested=*")
+    erasure_id = page.url.rsplit("=", 1)[1]
+    page.wait_for_selector(f"#erasure-status-{erasure_id}:has-text('Completed')", timeout=90_000)
+    page.locator(f"#erasure-{erasure_id}").screenshot(path=str(out / "privacy.png"))
+    context.close()
+
+
 def main(argv: list[str] | None = None) -> int:
     """Take the screenshots."""
     parser = argparse.ArgumentParser(description="Regenerate the console's screenshots.")
@@ -232,6 +257,7 @@ def main(argv: list[str] | None = None) -> int:
             _admin_scene(stage, browser, out)
             _followups_scene(stage, browser, out)
             _email_scene(stage, browser, out)
+            _privacy_scene(stage, browser, out)
         finally:
             browser.close()
     for name in sorted(p.name for p in out.glob("*.png")):

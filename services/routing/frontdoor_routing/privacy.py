@@ -86,14 +86,50 @@ async def erase(parts: RoutingContext, session: AsyncSession, request: ErasureRe
     ).scalars()
     subjects = sorted({phone_subject(n) for n in numbers if n})
     calls = await session.execute(update(_calls).where(mine).values(caller_number=None, member_id=None))
+    # Calls nobody linked to the member (an unidentified call from their other number): found by the
+    # numbers the request names, as keyed digests; their number goes too (the member's data).
+    unlinked = await _numbers_named(parts, session, tenant, set(request.subjects))
+    unidentified = 0
+    for start in range(0, len(unlinked), PAGE):
+        chunk = unlinked[start : start + PAGE]
+        result = await session.execute(
+            update(_calls)
+            .where(_calls.c.tenant_id == tenant, _calls.c.member_id.is_(None), _calls.c.caller_number.in_(chunk))
+            .values(caller_number=None)
+        )
+        unidentified += _count(result)
+    subjects = sorted({*subjects, *(phone_subject(n) for n in unlinked)})
     tasks = await session.execute(
         update(_tasks).where(_tasks.c.tenant_id == tenant, _tasks.c.member_id == member).values(member_id=None)
     )
     return ErasurePart(
-        done={"calls": _count(calls), "tasks": _count(tasks)},
+        done={"calls": _count(calls), "unidentified_calls": unidentified, "tasks": _count(tasks)},
         kept=list(KEPT),
         subjects=subjects,
     )
+
+
+async def _numbers_named(parts: RoutingContext, session: AsyncSession, tenant: str, digests: set[str]) -> list[str]:
+    """The caller numbers of the tenant's unlinked calls whose subject digest is one of `digests`
+    (read by pages of distinct numbers: an erasure is rare, the scan is bounded by the tenant's numbers)."""
+    if not digests:
+        return []
+    sealer = parts.runtime.sealer
+    assert sealer is not None
+    c = _calls.c
+    found: list[str] = []
+    last: str | None = None
+    while True:
+        query = select(c.caller_number).where(
+            c.tenant_id == tenant, c.member_id.is_(None), c.caller_number.is_not(None)
+        )
+        if last is not None:
+            query = query.where(c.caller_number > last)
+        numbers = list((await session.execute(query.distinct().order_by(c.caller_number).limit(PAGE))).scalars())
+        found += [n for n in numbers if sealer.digest(tenant, phone_subject(n)) in digests]
+        if len(numbers) < PAGE:
+            return found
+        last = numbers[-1]
 
 
 def _ended_before(cutoff: datetime) -> ColumnElement[bool]:

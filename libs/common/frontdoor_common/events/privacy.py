@@ -31,7 +31,8 @@ RETENTION_KINDS: tuple[str, ...] = (
     "bookings",  # agents' meetings with members
 )
 
-ErasureKind = Literal["erasure", "objection"]
+# What a member may object to (art. 21): the processing the union does on its legitimate interest.
+ObjectionTo = Literal["surveys"]
 
 # The services that answer an erasure request (members included: it handles its own request). The
 # console holds no member's data (its tables: staff's sessions, preferences, desks).
@@ -46,11 +47,25 @@ class ErasureRequested(Event):
     erasure_id: uuid.UUID
     tenant_id: str
     member_id: uuid.UUID
-    kind: ErasureKind = "erasure"
     # keyed digests (FRONTDOOR_SUBJECT_DIGEST_KEY) of the member and of every phone number known
     # to be theirs: every service erases its seal keys of these subjects
     subjects: list[str] = []
     requested_at: datetime
+
+    def key(self) -> str:
+        return str(self.member_id)
+
+
+class MemberObjected(Event):
+    """A member objected to processing done on the union's legitimate interest (art. 21): from now
+    on none of it for them (`surveys`: no satisfaction survey, whatever number they call from)."""
+
+    name = "members.member.objected"
+    topic = topics.MEMBERS
+    tenant_id: str
+    member_id: uuid.UUID
+    to: list[ObjectionTo]
+    at: datetime
 
     def key(self) -> str:
         return str(self.member_id)

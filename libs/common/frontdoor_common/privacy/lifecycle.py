@@ -13,7 +13,7 @@ import re
 import uuid
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Request
 from fastapi.responses import StreamingResponse
@@ -32,10 +32,12 @@ from frontdoor_common.logging import get_logger
 from frontdoor_common.privacy.seal import UNSEAL_SCOPE, Sealer, Unsealer, member_subject
 from frontdoor_common.privacy.spec import EXPORT_SCOPE, PrivacySpec
 from frontdoor_common.privacy.tables import retention_policies
+from frontdoor_common.settings import ServiceSettings
 from frontdoor_common.workers import TaskWorker
 
-if TYPE_CHECKING:
-    from frontdoor_common.service import Runtime
+# The service's `Runtime` (frontdoor_common.service builds this module's parts into it, so it is
+# not imported here: no import cycle, not even a deferred one).
+Runtime = Any
 
 log = get_logger(__name__)
 
@@ -53,7 +55,7 @@ def build_unsealer(runtime: Runtime, sealer: Sealer) -> Unsealer:
     and the k8s manifests set them), a token with `privacy:unseal` for the event's tenant."""
     import os
 
-    s = runtime.settings
+    s: ServiceSettings = runtime.settings
     urls = {name: os.environ.get(f"FRONTDOOR_{name.upper()}_URL", "") for name in PEERS}
 
     def token_for(tenant: str) -> str:

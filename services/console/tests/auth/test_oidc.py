@@ -13,6 +13,7 @@ from urllib.parse import parse_qs, urlsplit
 import httpx
 import pytest
 from console_helpers import Stage, console_settings, ok, served_in_thread
+from cryptography.fernet import Fernet
 
 from frontdoor_common.bus.broker import free_port
 from frontdoor_common.settings import DEMO_TENANT_ID
@@ -224,6 +225,8 @@ def test_production_sessions_are_secure_host_cookies_and_there_is_no_development
         environment="production",
         jwt_secret="p" * 48,
         service_token_secret="s" * 48,
+        seal_keys=[Fernet.generate_key().decode()],
+        subject_digest_key="d" * 48,
         oidc_issuer=provider,
         oidc_client_id="c",
         oidc_client_secret="c-secret",

@@ -14,20 +14,24 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from frontdoor_common.auth import Principal, require
 from frontdoor_common.errors import InvalidInput, NotFound, Problem
-from frontdoor_common.events.privacy import RETENTION_KINDS, RetentionChanged
+from frontdoor_common.events.privacy import RETENTION_KINDS, MemberObjected, RetentionChanged
 from frontdoor_common.privacy.lifecycle import save_windows
 from frontdoor_common.privacy.spec import ERASE_SCOPE, EXPORT_SCOPE
 from frontdoor_common.privacy.tables import retention_policies
 from frontdoor_common.service import SessionDep
 from frontdoor_members.audit import service as audit
 from frontdoor_members.context import ContextDep
-from frontdoor_members.deps import MAX_LIMIT, Configurer, Reader, RequestIdDep
+from frontdoor_members.deps import MAX_LIMIT, Configurer, Reader, RequestIdDep, Writer
+from frontdoor_members.dossier import service as dossier
+from frontdoor_members.members import repository as members
 from frontdoor_members.privacy import access, erasures
 from frontdoor_members.privacy.schemas import (
     MAX_DAYS,
     ErasureCreate,
     ErasureList,
     ErasureView,
+    ObjectionCreate,
+    ObjectionView,
     RetentionView,
     RetentionWindows,
 )
@@ -69,6 +73,42 @@ async def request_erasure(
     if not created:
         response.status_code = 200
     return erasures.view(row)
+
+
+OBJECTIONS = {"surveys": "satisfaction surveys"}
+
+
+@router.post(
+    "/v1/members/{member_id}/objection",
+    response_model=ObjectionView,
+    status_code=201,
+    summary="Record a member's objection to processing on the union's legitimate interest (art. 21)",
+    description=(
+        '`to: ["surveys"]`: the member gets no satisfaction survey any more, whatever number they call'
+        " from. A remark in the dossier and `members.member.objected` commit together; the surveys"
+        " service records it as an opt-out of the member. Scope `members:write` (an agent records it in"
+        " the call where the member objects)."
+    ),
+    responses=_NOT_FOUND,
+)
+async def object_to_processing(
+    member_id: uuid.UUID, body: ObjectionCreate, session: SessionDep, ctx: ContextDep, principal: Writer
+) -> ObjectionView:
+    member = await members.require(session, principal.tenant_id, member_id)
+    now = ctx.clock.now()
+    what = ", ".join(OBJECTIONS[t] for t in body.to)
+    entry = await dossier.add(
+        session,
+        ctx.notifier,
+        member,
+        now=now,
+        kind="remark",
+        author=principal.subject[:200],
+        summary=f"Objected to {what} (art. 21)" + (f": {body.note}" if body.note else ""),
+    )
+    event = MemberObjected(tenant_id=principal.tenant_id, member_id=member_id, to=list(body.to), at=now)
+    await ctx.runtime.outbox.add(session, event, tenant=principal.tenant_id, at=now)
+    return ObjectionView(member_id=member_id, to=list(body.to), at=now, dossier_entry_id=entry.id)
 
 
 @router.get(

@@ -8,9 +8,29 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StrictInt
 
-from frontdoor_common.events.privacy import RETENTION_KINDS
+from frontdoor_common.events.privacy import RETENTION_KINDS, ObjectionTo
 
 MAX_DAYS = 36500
+
+
+class ObjectionCreate(BaseModel):
+    """A member's objection (art. 21): to what, and a note."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    to: list[ObjectionTo] = Field(
+        min_length=1, max_length=1, description="what the member objects to: `surveys` (satisfaction surveys)"
+    )
+    note: str | None = Field(default=None, max_length=500, description="how the member objected (no personal data)")
+
+
+class ObjectionView(BaseModel):
+    """A recorded objection."""
+
+    member_id: uuid.UUID
+    to: list[str]
+    at: datetime
+    dossier_entry_id: uuid.UUID
 
 
 class ErasureCreate(BaseModel):

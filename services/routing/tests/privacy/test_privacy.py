@@ -27,7 +27,7 @@ from frontdoor_common.events.agents import AgentSnapshot
 from frontdoor_common.events.members import MessageAnswered, MessageReceived
 from frontdoor_common.events.privacy import ErasureRequested
 from frontdoor_common.privacy.lifecycle import erasure_router, save_windows
-from frontdoor_common.privacy.seal import Sealer, is_sealed
+from frontdoor_common.privacy.seal import Sealer, is_sealed, phone_subject
 from frontdoor_common.privacy.tables import seal_keys
 from frontdoor_common.testing import auth, running_app
 from frontdoor_routing.agents.service import upsert_agent
@@ -186,11 +186,18 @@ class App:
         assert r.status_code == 200, r.text
         return dict(r.json())
 
-    async def erase(self, member: uuid.UUID, tenant: str = TENANT) -> None:
-        """The members service's erasure request, handled by the real erasure consumer code."""
+    async def erase(self, member: uuid.UUID, tenant: str = TENANT, numbers: tuple[str, ...] = ()) -> None:
+        """The members service's erasure request, handled by the real erasure consumer code; `numbers`
+        are the member's numbers members knows (named in the request as keyed digests)."""
         router = erasure_router(self.runtime, self.runtime.spec.privacy, self.runtime.parts)
+        sealer = self.runtime.sealer
+        assert sealer is not None
         request = ErasureRequested(
-            erasure_id=uuid.uuid4(), tenant_id=tenant, member_id=member, requested_at=self.clock.now()
+            erasure_id=uuid.uuid4(),
+            tenant_id=tenant,
+            member_id=member,
+            requested_at=self.clock.now(),
+            subjects=[sealer.digest(tenant, phone_subject(n)) for n in numbers],
         )
         async with self.runtime.db.transaction() as session:
             await router(session, Envelope.wrap(request, tenant=tenant, source="members"))
@@ -376,12 +383,12 @@ async def test_an_erasure_anonymises_the_members_calls_and_tasks_and_the_kpis_st
     assert {await svc.open(v, OTHER_TENANT) for v in sealed_elsewhere} == {NUMBER}  # another tenant's key
 
     reports = await svc.reports()
-    assert reports[0]["done"] == {"calls": 2, "tasks": 1} and reports[0]["kept"]
+    assert reports[0]["done"] == {"calls": 2, "unidentified_calls": 0, "tasks": 1} and reports[0]["kept"]
     assert reports[0]["keys_shredded"] == 1  # the number's key (the member's own: routing made none)
 
     await svc.erase(member)  # again (a redelivery, a second request): nothing more to do
     assert (await svc.reports())[1] == {
-        "done": {"calls": 0, "tasks": 0},
+        "done": {"calls": 0, "unidentified_calls": 0, "tasks": 0},
         "kept": reports[0]["kept"],
         "keys_shredded": 0,
     }
@@ -480,3 +487,19 @@ async def test_a_fenced_process_erases_nothing(svc: App) -> None:
     with pytest.raises(ShardFenced):
         await svc.runtime.retention.run_once(svc.clock.now() + timedelta(days=400))
     assert (await svc.call_row(uuid.UUID(str(call)))).caller_number == NUMBER
+
+
+async def test_an_erasure_also_clears_unidentified_calls_from_the_numbers_members_names(svc: App) -> None:
+    member = uuid.uuid4()
+    q = await svc.queue()
+    await svc.agent(q)
+    unidentified = await svc.handled("u1", NUMBER, None)  # the member's number, nobody identified the caller
+    stranger = await svc.handled("s1", OTHER_NUMBER, None)
+    before = await svc.kpis()
+    await svc.erase(member, numbers=(NUMBER,))
+    assert (await svc.call_row(unidentified)).caller_number is None
+    assert (await svc.call_row(stranger)).caller_number == OTHER_NUMBER  # not named: not the member's
+    assert (await svc.reports())[0]["done"] == {"calls": 0, "unidentified_calls": 1, "tasks": 0}
+    sealed = [e.data["call"]["caller_number"] for _r, e in await svc.outbox() if e.subject == str(unidentified)]
+    assert sealed and all([await svc.open(v) is None for v in sealed])
+    assert await svc.kpis() == before

@@ -266,6 +266,35 @@ class SurveyService:
         return expired
 
 
+def objection_key(member_id: uuid.UUID) -> str:
+    """The opt-out row of a member's objection (art. 21): keyed by the member, not by a number, so
+    it holds whatever number they call from (never a real number: E.164 has no letters)."""
+    return f"obj:{member_id.hex[:16]}"
+
+
+async def record_objection(session: AsyncSession, tenant_id: str, member_id: uuid.UUID, at: datetime) -> int:
+    """A member objected to surveys: an opt-out of the member, and their scheduled surveys skipped
+    (their SMS dropped before leaving). Returns how many were skipped; a redelivery changes nothing."""
+    if await session.get(OptOut, (tenant_id, objection_key(member_id))) is None:
+        session.add(OptOut(tenant_id=tenant_id, phone=objection_key(member_id), member_id=member_id, created_at=at))
+    scheduled = (
+        await session.scalars(
+            select(Survey).where(
+                col(Survey.tenant_id) == tenant_id,
+                col(Survey.member_id) == member_id,
+                col(Survey.status) == "scheduled",
+            )
+        )
+    ).all()
+    for survey in scheduled:
+        survey.status = "skipped"
+        survey.skip_reason = "objected"
+        survey.closed_at = at
+        await sms.cancel_pending(session, survey.id)
+    await session.flush()
+    return len(scheduled)
+
+
 async def is_opted_out(session: AsyncSession, tenant_id: str, number: str | None, member_id: uuid.UUID | None) -> bool:
     """Whether the number or the member replied STOP to this tenant before."""
     conditions: list[ColumnElement[bool]] = []
