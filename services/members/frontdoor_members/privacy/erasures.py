@@ -171,6 +171,12 @@ async def request(
         parts=_pending(),
     )
     session.add(row)
+    # From this commit on the member is gone for every reader and every consumer (their events arriving
+    # from services doing their part, a meeting's cancellation, must not write to or notify them):
+    # members' own part anonymises the row, as every service does its part, from the event.
+    member.status = "erased"
+    member.updated_at = now  # the phone index's change marker
+    session.add(member)
     sealer = ctx.runtime.sealer
     subjects = [member_subject(member_id), *phone_subjects(await known_numbers(session, tenant, member_id))]
     event = ErasureRequested(

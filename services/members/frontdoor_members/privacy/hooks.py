@@ -57,8 +57,8 @@ KEPT = [
     "invoices: kept, dues accounting is kept by law (linked to the anonymised member record only)",
     "audit of reads of the member's personal data (personal_data_reads): kept, accountability for who read what",
     "the member record's id, as an anonymised tombstone (status erased): the report and kept invoices refer to it",
-    "course sign-ups, contact records and dossier entries without their texts: counted by seat counts and"
-    " trends, linked to the tombstone only",
+    "course sign-ups, contact records and dossier entries without their texts or keywords: counted by seat"
+    " counts and the contact-reason trends, linked to the tombstone only",
 ]
 
 
@@ -300,6 +300,11 @@ async def erase(ctx: MembersContext, session: AsyncSession, request: ErasureRequ
     done["dossier_entries"] = await _count(
         session, update(DOSSIER).where(of(DOSSIER), DOSSIER.c.summary.is_not(None)).values(summary=None)
     )
+    # the keywords extracted from the member's texts are words of those texts (a street, a name):
+    # they go with them (the keyword trends lose the member's share; the reason trends count entries)
+    done["dossier_keywords"] = await _count(
+        session, delete(KEYWORDS).where(KEYWORDS.c.entry_id.in_(select(DOSSIER.c.id).where(of(DOSSIER))))
+    )
     done["membership_changes"] = await _count(
         session,
         update(CHANGES)
@@ -329,7 +334,7 @@ async def erase(ctx: MembersContext, session: AsyncSession, request: ErasureRequ
             calls += 1
     done["calls"] = calls
     done["member"] = 0
-    if member.status != ERASED:
+    if not is_tombstone(member):  # (its status is `erased` from the request on: see erasures.request)
         _tombstone(member, ctx.clock.now())
         session.add(member)
         done["member"] = 1
@@ -337,6 +342,11 @@ async def erase(ctx: MembersContext, session: AsyncSession, request: ErasureRequ
     return ErasurePart(
         done=done, kept=list(KEPT), subjects=erasures.phone_subjects(n for n in numbers if not is_sealed(n))
     )
+
+
+def is_tombstone(member: Member) -> bool:
+    """Whether the member row is anonymised already (its number is derived from its id)."""
+    return member.member_number == f"erased-{member.id.hex[:24]}"
 
 
 def _tombstone(member: Member, now: datetime) -> None:

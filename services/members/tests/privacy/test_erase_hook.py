@@ -25,6 +25,7 @@ from frontdoor_members.contacts.models import Contact, VerificationAttempt
 from frontdoor_members.courses.models import CourseSignup
 from frontdoor_members.dossier.models import DossierEntry
 from frontdoor_members.forwards.models import Forward, OutgoingMail
+from frontdoor_members.keywords.models import EntryKeyword
 from frontdoor_members.members.models import Invoice, Member, MemberPhone, PowerOfAttorney
 from frontdoor_members.membership.models import MembershipChange
 from frontdoor_members.messages.models import Message, MessageAttachment, MessageReply
@@ -174,6 +175,9 @@ async def test_the_report_completes_members_part_and_a_second_run_changes_nothin
     report = completed["data"]["report"]
     assert report["done"]["member"] == 1 and report["done"]["phones"] == 1 and report["done"]["messages"] == 2
     assert report["done"]["dossier_entries"] == 1 and report["done"]["forward_mails"] == 1
+    assert report["done"]["dossier_keywords"] == 1  # words of the member's texts go with the texts
+    async with context_of(app).db.transaction() as s:
+        assert (await s.scalars(select(EntryKeyword))).all() == []
     assert report["keys_shredded"] >= 3
     assert any(k.startswith("invoices") for k in report["kept"])
     assert any("audit" in k for k in report["kept"])
