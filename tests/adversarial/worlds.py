@@ -788,6 +788,8 @@ def with_privacy(build: Any, requests: Any) -> tuple[Any, Any]:
 
     def with_requests(world: World) -> tuple[dict[tuple[str, str], Request], dict[tuple[str, str], Request]]:
         on_paths, plain = requests(world)
+        # an operator's endpoint like the outbox's re-publish: every tenant's keys, changing no data
+        plain = {("POST", "/admin/seal-keys/rewrap"): Request(ok=(200, 403)), **plain}
         return {**PRIVACY_PATHS, **on_paths}, plain
 
     return built, with_requests

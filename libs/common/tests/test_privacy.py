@@ -11,6 +11,7 @@ from typing import Any
 
 import httpx
 import pytest
+from cryptography.fernet import Fernet
 from fastapi import FastAPI
 from sqlalchemy import func, select
 
@@ -301,3 +302,36 @@ async def test_the_export_endpoint_streams_the_hooks_lines_for_the_callers_tenan
             headers={"Authorization": f"Bearer {token(scopes='privacy:export')}"},
         )
         assert bad.status_code == 422
+
+
+async def test_a_new_seal_key_rewraps_every_data_key_and_the_old_one_can_go(
+    make_settings: Callable[..., ServiceSettings], hooks: Hooks
+) -> None:
+    old, new = DEV_DATA_KEY, Fernet.generate_key().decode()
+
+    def app_with(keys: list[str], url: str | None = None) -> FastAPI:
+        spec: ServiceSpec[Any] = ServiceSpec(
+            name="routing", title="t", description="d", routers=[], migrations="frontdoor_routing:migrations"
+        )
+        extra = {"database_url": url} if url else {}
+        return build_app(
+            make_settings(ServiceSettings, service_name="routing", run_consumers=False, seal_keys=keys, **extra), spec
+        )
+
+    first = app_with([old])
+    async with running_app(first):
+        sealed = await seal(first, phone_subject(NUMBER), NUMBER)
+        url = runtime_of(first).settings.effective_database_url
+    rotated = app_with([new, old], url)
+    async with running_app(rotated) as client:
+        admin = {"Authorization": f"Bearer {token(scopes='admin')}"}
+        assert (
+            await client.post("/admin/seal-keys/rewrap", headers={"Authorization": f"Bearer {token()}"})
+        ).status_code == 403
+        answer = await client.post("/admin/seal-keys/rewrap", headers=admin)
+        assert answer.status_code == 200 and answer.json() == {"rewrapped": 1, "already_newest": 0}
+        again = await client.post("/admin/seal-keys/rewrap", headers=admin)
+        assert again.json() == {"rewrapped": 0, "already_newest": 1}
+    only_new = app_with([new], url)
+    async with running_app(only_new), runtime_of(only_new).db.transaction() as s:
+        assert await runtime_of(only_new).sealer.open_own(s, TENANT, sealed) == NUMBER  # type: ignore[union-attr]

@@ -322,6 +322,22 @@ def privacy_router() -> APIRouter:
             raise Gone("The key was erased.", error_id="seal_key_erased")
         return SealKey(kid=kid, key=key)
 
+    @router.post(
+        "/admin/seal-keys/rewrap",
+        summary="Re-wrap this service's data keys with the newest of its seal keys (key rotation)",
+        description=(
+            "After `<SVC>_SEAL_KEYS` got a new first key (the old ones after it), every data key is wrapped "
+            "again with the new one; then the old wrapping key can be removed. Nothing sealed changes. "
+            "Every tenant's keys (an operator's endpoint, scope `admin`)."
+        ),
+    )
+    async def rewrap(request: Request, _p: Annotated[Principal, require("admin")]) -> dict[str, int]:
+        runtime = request.app.state.runtime
+        async with runtime.db.transaction() as session:
+            rewrapped, current = await runtime.sealer.rewrap(session)
+        log.info("seal keys re-wrapped", rewrapped=rewrapped, already=current)
+        return {"rewrapped": rewrapped, "already_newest": current}
+
     return router
 
 

@@ -87,6 +87,7 @@ class Sealer:
     def __init__(self, service: str, wrapping_keys: list[str], digest_key: str) -> None:
         self.service = service
         self._wrap = MultiFernet([Fernet(k) for k in wrapping_keys])
+        self._newest = Fernet(wrapping_keys[0])
         self._digest_key = digest_key
         # (tenant, digest) -> (kid, until): committed keys only, for a while (another process of
         # this service may shred a key: after `cache_s` this one reads the table again)
@@ -217,6 +218,35 @@ class Sealer:
         session.info["frontdoor_seal_pending"][(tenant, digest)] = (kid, Fernet(raw))
         self._after_commit(session)
         return kid
+
+    async def rewrap(self, session: AsyncSession, *, batch: int = 500) -> tuple[int, int]:
+        """Re-wrap every data key with the newest wrapping key (after `seal_keys` got a new first
+        key; the old one can go once this has run everywhere). Returns (rewrapped, already newest).
+        The data keys themselves do not change: nothing sealed needs rewriting."""
+        rewrapped = current = 0
+        last = ""
+        while True:
+            rows = (
+                await session.execute(
+                    select(seal_keys.c.kid, seal_keys.c.wrapped_key)
+                    .where(seal_keys.c.kid > last, seal_keys.c.wrapped_key.is_not(None))
+                    .order_by(seal_keys.c.kid)
+                    .limit(batch)
+                )
+            ).all()
+            for row in rows:
+                try:
+                    self._newest.decrypt(row.wrapped_key.encode())
+                    current += 1
+                    continue
+                except InvalidToken:
+                    pass
+                new = self._wrap.rotate(row.wrapped_key.encode()).decode()
+                await session.execute(update(seal_keys).where(seal_keys.c.kid == row.kid).values(wrapped_key=new))
+                rewrapped += 1
+            if len(rows) < batch:
+                return rewrapped, current
+            last = rows[-1].kid
 
     async def key(self, session: AsyncSession, tenant: str, kid: str) -> tuple[bool, str | None]:
         """(exists, key) of one of this service's keys in `tenant`: (False, None) unknown,
