@@ -13,7 +13,7 @@ EDITABLES := -e libs/common -e libs/devtools $(foreach s,$(SERVICES),-e services
 PYTEST_ARGS ?= --durations=25
 PACKAGES := libs/common/frontdoor_common libs/devtools/frontdoor_devtools $(foreach s,$(SERVICES),services/$(s)/frontdoor_$(s))
 
-.PHONY: install bytecode browser screenshots run test test-slow test-postgres chaos lint typecheck pytest bench bench-relay bench-routing bench-routing-rest bench-members bench-planning bench-privacy simulate simulate-erlang demo lock catalogue records clean
+.PHONY: install bytecode browser screenshots run test test-slow test-postgres chaos lint typecheck pytest bench bench-relay bench-routing bench-routing-rest bench-members bench-planning bench-privacy bench-export simulate simulate-erlang demo lock catalogue records clean
 
 $(STAMP): requirements.txt requirements-bootstrap.txt libs/common/pyproject.toml libs/devtools/pyproject.toml $(foreach s,$(SERVICES),services/$(s)/pyproject.toml)
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Frontdoor needs Python 3.11 or newer")'
@@ -123,6 +123,11 @@ bench-planning: install
 # committed event against the field in clear; PostgreSQL too with BENCH_ARGS=--postgres-url=postgresql://...
 bench-privacy: install
 	$(PY) -m frontdoor_devtools.bench.privacy $(BENCH_ARGS)
+
+# A member's access request streams: the peak memory of exporting a 50,000-entry dossier against a
+# 1,000-entry one, JSON and HTML, over HTTP (issue 17).
+bench-export: install
+	$(PY) -m frontdoor_members.privacy.bench $(BENCH_ARGS)
 
 demo: install
 	$(PY) -m frontdoor_devtools.demo
