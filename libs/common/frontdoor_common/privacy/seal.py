@@ -133,6 +133,11 @@ class Sealer:
             key = Fernet(self._wrap.decrypt(row.wrapped_key.encode()))
             self._remember(row.kid, tenant, digest, key)
             return row.kid, key
+        return await self._new_key(session, tenant, digest)
+
+    async def _new_key(self, session: AsyncSession, tenant: str, digest: str) -> tuple[str, Fernet]:
+        """A new data key for the subject, stored in the caller's transaction and used by it from now
+        on; remembered by the process only once that transaction commits."""
         raw = Fernet.generate_key()
         kid = uuid.uuid4().hex
         await session.execute(
@@ -145,7 +150,7 @@ class Sealer:
             )
         )
         key = Fernet(raw)
-        pending[(tenant, digest)] = (kid, key)
+        session.info.setdefault("frontdoor_seal_pending", {})[(tenant, digest)] = (kid, key)
         self._after_commit(session)
         return kid, key
 
@@ -203,20 +208,7 @@ class Sealer:
         """A new data key for `subject` (new values are sealed with it; old ones keep theirs)."""
         digest = self.digest(tenant, subject)
         self._by_subject.pop((tenant, digest), None)
-        session.info.setdefault("frontdoor_seal_pending", {}).pop((tenant, digest), None)
-        raw = Fernet.generate_key()
-        kid = uuid.uuid4().hex
-        await session.execute(
-            insert(seal_keys).values(
-                kid=kid,
-                tenant=tenant,
-                subject=digest,
-                wrapped_key=self._wrap.encrypt(raw).decode(),
-                created_at=datetime.now(UTC),
-            )
-        )
-        session.info["frontdoor_seal_pending"][(tenant, digest)] = (kid, Fernet(raw))
-        self._after_commit(session)
+        kid, _key = await self._new_key(session, tenant, digest)
         return kid
 
     async def rewrap(self, session: AsyncSession, *, batch: int = 500) -> tuple[int, int]:
