@@ -17,6 +17,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import holidays
 import httpx
 import pytest
 from chaos_platform import ChaosPlatform
@@ -62,6 +63,28 @@ def until(check: Any, timeout: float, what: str) -> Any:
         time.sleep(0.2)
 
 
+def open_all_day(plat: ChaosPlatform) -> None:
+    """The tenant in UTC, open all day every day, in a country with no holiday today or the next two days."""
+    today = datetime.now(UTC).date()
+    country = next(
+        c
+        for c in ("NO", "DK", "NL", "SE", "FI")
+        if not any(today + timedelta(days=d) in holidays.country_holidays(c) for d in range(3))
+    )
+    days = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+    with client(plat, "agents") as agents:
+        ok(
+            agents.put(
+                "/v1/settings",
+                json={
+                    "timezone": "UTC",
+                    "country": country,
+                    "opening_hours": [{"days": days, "start": "00:00", "end": "23:59:59"}],
+                },
+            )
+        )
+
+
 def restart(plat: ChaosPlatform, name: str) -> None:
     plat.spawn(name)
     until(lambda: plat.ready(name), 120, f"{name} ready again")
@@ -90,22 +113,23 @@ def test_an_erasure_cut_by_kills_says_what_is_pending_and_completes_after_the_re
                 )
             )
         )
+        open_all_day(platform)  # a callback's window must meet the queue's opening hours, whenever this runs
         start = datetime.now(UTC) + timedelta(days=1)
-        callback = ok(
-            callbacks.post(
-                "/v1/callbacks",
-                json={
-                    "source": "web",
-                    "number": MOBILE,
-                    "member_id": member["id"],
-                    "queue_id": queue,
-                    "reason": "wants to talk about overtime",
-                    "window_start": start.isoformat(),
-                    "window_end": (start + timedelta(hours=4)).isoformat(),
-                },
-            ),
-            201,
-        )
+        body = {
+            "source": "web",
+            "number": MOBILE,
+            "member_id": member["id"],
+            "queue_id": queue,
+            "reason": "wants to talk about overtime",
+            "window_start": start.isoformat(),
+            "window_end": (start + timedelta(hours=4)).isoformat(),
+        }
+
+        def requested() -> Any:  # callbacks learns the new hours from agents' event
+            answer = callbacks.post("/v1/callbacks", json=body)
+            return answer.json() if answer.status_code == 201 else None
+
+        callback = until(requested, 60, "the callback (the queue open in its window)")
 
         platform.kill("callbacks")
         platform.kill("surveys")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import uuid
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query, Request, Response
@@ -204,7 +204,8 @@ async def _windows(session: AsyncSession, tenant: str) -> RetentionView:
     ).first()
     if row is None:
         return RetentionView(windows={})
-    return RetentionView(windows={k: int(v) for k, v in json.loads(row.windows).items()}, updated_at=row.updated_at)
+    at = row.updated_at if row.updated_at.tzinfo else row.updated_at.replace(tzinfo=UTC)  # SQLite: naive UTC
+    return RetentionView(windows={k: int(v) for k, v in json.loads(row.windows).items()}, updated_at=at)
 
 
 @router.get(

@@ -40,6 +40,7 @@ async def test_windows_are_stored_and_published_together(
     assert r.json()["windows"] == {"dossier_entries": 3650, "messages": 90}
     got = (await client.get("/v1/retention", headers=headers(scopes="members:read"))).json()
     assert got == r.json() and got["updated_at"].startswith("2026-11-25T12:00:00")
+    assert got["updated_at"].endswith(("Z", "+00:00"))  # RFC 3339 with its zone, on SQLite too
     [event] = await outbox_events(app, "members.tenant.retention_changed")
     assert event["data"]["windows"] == {"dossier_entries": 3650, "messages": 90}
     assert event["data"]["tenant_id"] == TENANT and event["tenant"] == TENANT
