@@ -1,11 +1,17 @@
 """The routing engine: the one owner of the in-memory cores and their persistence.
 
 Every change to routing state goes through `Engine.mutation(tenant)`: it takes the single
-lock (its wait is measured), opens one database transaction, lets the caller drive the
-tenant's core, writes what the core decided (call rows and their events, through the
-notifier's outbox) and commits before releasing the lock. Offers reach agents' event
-streams only after the commit. If the transaction fails after the core moved, the tenant's
-core is rebuilt from the database, so memory never runs ahead of what is stored.
+lock (its wait is measured), joins the open database transaction or opens one, lets the
+caller drive the tenant's core, and writes what the core decided (call rows and their events,
+through the notifier's outbox). Changes stay in the order the lock gives them.
+
+Group commit: a change that finds others waiting for the lock leaves the transaction open for
+them and one commit, queued behind them, makes them all durable (at most `MAX_BATCH`); a change
+nobody waits behind commits at once. Every caller gets its answer only after the commit that
+holds its change, and offers reach agents' event streams only after it too. A change after the
+first of its transaction runs behind a savepoint: if it fails, it alone is undone, and its tenant
+is rebuilt from what the transaction holds. If a commit fails, every tenant the transaction
+changed is rebuilt from the database, so memory never runs ahead of what is stored.
 
 Every transaction first checks this process still holds its shard's lease (`fencing.py`),
 before the core moves: a process a newer one fenced changes nothing, memory included, and
@@ -21,7 +27,7 @@ from collections.abc import AsyncIterator, Callable
 
 from prometheus_client import CollectorRegistry, Histogram
 from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncSession, AsyncSessionTransaction
 from sqlmodel import col
 
 from frontdoor_common.clock import Clock
@@ -41,6 +47,9 @@ from frontdoor_routing.notifier import RoutingNotifier
 from frontdoor_routing.settings import Settings
 
 log = get_logger(__name__)
+
+# The most changes one commit makes durable (a steady stream of changes still commits).
+MAX_BATCH = 64
 
 
 class Engine:
@@ -72,6 +81,8 @@ class Engine:
         self._memory: dict[str, Memory] = {}  # kept from a failed change until the tenant is rebuilt
         self.hub = OfferHub()
         self._lock = asyncio.Lock()
+        self._queued = 0  # changes waiting for the lock (a change that sees one leaves its commit to them)
+        self._batch: _Batch | None = None  # the open transaction changes join (group commit)
         self._current: Mutation | None = None  # the change holding the lock
         # Set when a change may have moved a deadline (the timer worker looks again).
         self.wake = asyncio.Event()
@@ -83,6 +94,13 @@ class Engine:
             ["service"],
             registry=registry,
             buckets=(0.00001, 0.0001, 0.0005, 0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1),
+        )
+        self.batch_changes = Histogram(
+            "frontdoor_routing_commit_changes",
+            "Changes made durable by one commit of the routing engine (group commit)",
+            ["service"],
+            registry=registry,
+            buckets=(1, 2, 4, 8, 16, 32, 64),
         )
         self.decide_seconds = Histogram(
             "frontdoor_routing_mutation_seconds",
@@ -115,47 +133,165 @@ class Engine:
     # ------------------------------------------------------------ changes
     @contextlib.asynccontextmanager
     async def mutation(self, tenant_id: str) -> AsyncIterator[Mutation]:
-        """Lock, load the tenant if needed, one transaction, commit, then notify."""
+        """Lock, load the tenant if needed, change it in the open batch's transaction; return once
+        that transaction committed (the agents' notes are delivered by then)."""
         waited = time.perf_counter()
-        async with self._lock:
+        self._queued += 1
+        try:
+            await self._lock.acquire()
+        finally:
+            self._queued -= 1
+        batch: _Batch | None = None
+        try:
             started = time.perf_counter()
             self.lock_wait.labels(service="routing").observe(started - waited)
-            if self.lease.fenced:  # a newer process owns the shard: attempt nothing
-                raise self.lease.refusal()
-            if self.lease.epoch is None:
-                await self.start()
-            mutation: Mutation | None = None
-            prior = self.tenants.get(tenant_id)
-            memory = Memory.of(prior) if prior is not None else None
+            batch = await self._batch_for_change()
+            mutation = await self._change(batch, tenant_id)
             try:
-                async with self.db.transaction() as session:
-                    await self._still_ours(session)  # before anything moves
-                    tenant = self.tenants.get(tenant_id)
-                    notes: list[Note] = []
-                    if tenant is None:
-                        tenant, notes = await self._load(session, tenant_id)
-                    mutation = Mutation(session, tenant, self.clock.time(), self.notifier)
-                    mutation.notes.extend(notes)
-                    mutation.loaded = prior is None
-                    self._current = mutation
-                    yield mutation
-                    await mutation.flush_events()
-            except ShardFenced:
-                raise  # checked first: nothing moved, and a fenced process writes nothing more
+                yield mutation
+                await mutation.flush_events()
             except BaseException as exc:
-                # A refusal (4xx) raised before anything moved leaves the tenant as it is;
-                # anything else may have moved the core or the tenant's tables past what the
-                # rolled-back transaction stored: rebuild them from the database now.
-                moved = mutation is None or mutation.loaded or mutation.touched
-                if moved or not isinstance(exc, ServiceError):
-                    await self._rebuild(tenant_id, memory, exc)
+                await self._failed(batch, tenant_id, mutation, exc)
+                batch = None if batch.done.done() else batch
                 raise
             finally:
                 self._current = None
-                self.decide_seconds.labels(service="routing").observe(time.perf_counter() - started)
-        assert mutation is not None  # the change committed
-        self.hub.deliver(tenant_id, mutation.notes)
+            await self._kept(batch, tenant_id, mutation)
+            if self._queued and batch.size < MAX_BATCH:
+                # Others wait for the lock: their changes join this transaction, and one commit
+                # makes them all durable (the committer queues behind them).
+                self._commit_later(batch)
+            else:
+                await self._commit(batch)
+        except ShardFenced:
+            raise  # checked first: nothing moved, and a fenced process writes nothing more
+        finally:
+            self.decide_seconds.labels(service="routing").observe(time.perf_counter() - started)
+            if batch is not None and batch.committing is None and not batch.done.done() and not self._queued:
+                await self._commit(batch, quiet=True)  # nobody else would: this change failed last
+            self._lock.release()
+        await asyncio.shield(batch.done)  # raises the commit's failure; a cancelled caller leaves it be
         self.wake.set()
+
+    async def _batch_for_change(self) -> _Batch:
+        """The open transaction a change joins, or a new one (the fencing check first in it)."""
+        if self.lease.fenced:  # a newer process owns the shard: attempt nothing
+            raise self.lease.refusal()
+        if self._batch is not None:
+            return self._batch
+        if self.lease.epoch is None:
+            await self.start()
+        batch = await _Batch.open(self.db)
+        try:
+            await self._still_ours(batch.session)  # before anything moves
+        except BaseException as exc:
+            await batch.close(exc)
+            raise
+        self._batch = batch
+        return batch
+
+    async def _change(self, batch: _Batch, tenant_id: str) -> Mutation:
+        """One change in `batch`: behind a savepoint if the batch holds others' changes already."""
+        prior = self.tenants.get(tenant_id)
+        memory = Memory.of(prior) if prior is not None else None
+        batch.before.setdefault(tenant_id, memory)  # as the tenant was before the batch changed it
+        batch.savepoint = await batch.session.begin_nested() if batch.size else None
+        try:
+            notes: list[Note] = []
+            tenant = prior
+            if tenant is None:
+                tenant, notes = await self._load(batch.session, tenant_id)
+        except BaseException as exc:
+            await self._failed(batch, tenant_id, None, exc)
+            raise
+        mutation = Mutation(batch.session, tenant, self.clock.time(), self.notifier)
+        mutation.notes.extend(notes)
+        mutation.loaded = prior is None
+        mutation.memory = memory
+        self._current = mutation
+        return mutation
+
+    async def _kept(self, batch: _Batch, tenant_id: str, mutation: Mutation) -> None:
+        """The change succeeded: it stays in the batch (its notes wait for the commit)."""
+        if batch.savepoint is not None:
+            await batch.savepoint.commit()
+            batch.savepoint = None
+        batch.size += 1
+        batch.notes.append((tenant_id, mutation.notes))
+
+    async def _failed(self, batch: _Batch, tenant_id: str, mutation: Mutation | None, exc: BaseException) -> None:
+        """A change failed: undo it alone (the batch's other changes stay), or the whole batch."""
+        # A refusal (4xx) raised before anything moved leaves the tenant as it is; anything
+        # else may have moved the core or the tenant's tables past what is stored: rebuild.
+        moved = mutation is None or mutation.loaded or mutation.touched
+        rebuild = moved or not isinstance(exc, ServiceError)
+        memory = mutation.memory if mutation is not None else batch.before.get(tenant_id)
+        if not batch.size:  # the first change of its transaction: roll it all back
+            self._batch = None
+            await batch.close(exc)
+            batch.done.set_result(None)
+            if rebuild:
+                await self._rebuild(tenant_id, memory, exc)
+            return
+        if batch.savepoint is None:  # the savepoint itself failed: the connection is in trouble
+            await self._abandon(batch, exc)
+            return
+        try:
+            await batch.savepoint.rollback()
+            batch.savepoint = None
+            if rebuild:  # from what the batch's transaction holds, its earlier changes included
+                await self._reload_in(batch, tenant_id, memory, exc)
+        except BaseException as again:
+            await self._abandon(batch, again)
+
+    async def _reload_in(self, batch: _Batch, tenant_id: str, memory: Memory | None, exc: BaseException) -> None:
+        log.warning("routing change failed; rebuilding the tenant", tenant=tenant_id, error_type=type(exc).__name__)
+        if memory is not None:
+            self._memory[tenant_id] = memory
+        _tenant, notes = await self._load(batch.session, tenant_id)
+        batch.notes.append((tenant_id, notes))
+
+    def _commit_later(self, batch: _Batch) -> None:
+        if batch.committing is None:
+            batch.committing = asyncio.create_task(self._commit_behind_the_queue(batch))
+
+    async def _commit_behind_the_queue(self, batch: _Batch) -> None:
+        async with self._lock:
+            if not batch.done.done():
+                await self._commit(batch, quiet=True)
+
+    async def _commit(self, batch: _Batch, *, quiet: bool = False) -> None:
+        """Commit the batch (under the lock); then deliver its notes and answer its changes."""
+        if self._batch is batch:
+            self._batch = None
+        try:
+            await batch.close(None)
+        except BaseException as exc:
+            await self._abandoned(batch, exc)
+            if not quiet:
+                raise
+            return
+        self.batch_changes.labels(service="routing").observe(batch.size)
+        for tenant_id, notes in batch.notes:
+            self.hub.deliver(tenant_id, notes)
+        batch.done.set_result(None)
+
+    async def _abandon(self, batch: _Batch, exc: BaseException) -> None:
+        """Roll the whole batch back (its changes all fail with `exc`'s story)."""
+        if self._batch is batch:
+            self._batch = None
+        with contextlib.suppress(BaseException):
+            await batch.close(exc)
+        await self._abandoned(batch, exc)
+
+    async def _abandoned(self, batch: _Batch, exc: BaseException) -> None:
+        """Every tenant the rolled-back batch changed: back to what the database holds."""
+        for tenant_id, memory in batch.before.items():
+            await self._rebuild(tenant_id, memory, exc)
+        failure = exc if isinstance(exc, Exception) else RuntimeError("the change's transaction was interrupted")
+        if not batch.done.done():
+            batch.done.set_exception(failure)
+            batch.done.exception()  # retrieved: a caller that left is not an unhandled error
 
     async def _still_ours(self, session: AsyncSession) -> None:
         """The fencing check, first in every transaction that writes routing state."""
@@ -219,8 +355,8 @@ class Engine:
         """A read that neither waits for the lock nor takes SQLite's write lock.
 
         It sees the core as of now and the database as of its last commit; between a
-        change to the core and its commit the two can differ by that one change, which a
-        status read may show. Nothing written through it is committed.
+        change to the core and its commit the two can differ by the changes of the transaction
+        in flight, which a status read may show. Nothing written through it is committed.
         """
         tenant = self.tenants.get(tenant_id)
         if tenant is None:  # first use of the tenant: load it under the lock
@@ -271,6 +407,37 @@ class Engine:
         """Apply the tenant's due timers (offer timeouts, overflow, wrap-up, maximum wait)."""
         async with self.mutation(tenant_id) as m:
             await m.advance()
+
+
+class _Batch:
+    """One database transaction that the changes queued behind each other share (group commit).
+
+    Each change after the first runs behind a savepoint, so a change that fails is undone alone.
+    Its notes wait in `notes` for the commit; `done` answers every change once it committed."""
+
+    def __init__(self, context: contextlib.AbstractAsyncContextManager[AsyncSession], session: AsyncSession) -> None:
+        self._context = context
+        self.session = session
+        self.size = 0  # the changes kept in it
+        self.savepoint: AsyncSessionTransaction | None = None  # the running change's
+        self.notes: list[tuple[str, list[Note]]] = []
+        self.before: dict[str, Memory | None] = {}  # each tenant as it was before the batch changed it
+        self.committing: asyncio.Task[None] | None = None
+        self.done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+
+    @classmethod
+    async def open(cls, db: Database) -> _Batch:
+        context = db.transaction()
+        session = await context.__aenter__()
+        return cls(context, session)
+
+    async def close(self, exc: BaseException | None) -> None:
+        """Commit (no `exc`), or roll back."""
+        if exc is None:
+            await self._context.__aexit__(None, None, None)
+            return
+        with contextlib.suppress(Exception):  # the rollback of a connection already gone
+            await self._context.__aexit__(type(exc), exc, exc.__traceback__)
 
 
 def _next_deadline(tenant: TenantState) -> float | None:

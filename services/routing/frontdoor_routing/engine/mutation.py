@@ -27,6 +27,7 @@ from frontdoor_routing.engine.task_lane import TaskLane
 from frontdoor_routing.engine.tenant import (
     DEFAULT_COUNTRY,
     AgentInfo,
+    Memory,
     OfferInfo,
     TenantState,
     as_uuid,
@@ -57,6 +58,7 @@ class Mutation:
         self.events: list[ev.RoutingEvent] = []
         self.touched = False  # the core or the tenant's state moved: a failure must rebuild it
         self.loaded = False  # the tenant was loaded in this transaction
+        self.memory: Memory | None = None  # the tenant's in-memory-only state before this change
         self.lane = TaskLane(session, tenant, now, self.emit, self.notes)  # the task channel
 
     @property
