@@ -239,6 +239,15 @@ async def call_state(api: SimpleNamespace, call_id: str) -> dict[str, Any]:
     return dict(ok(await api.routing.get(f"/v1/calls/{call_id}")))
 
 
+async def what_routing_sees(api: SimpleNamespace, call_id: str) -> str:
+    """The call, its queue's agents as routing counts them, and the agents' board."""
+    view = await call_state(api, call_id)
+    queue = view["call"]["queue_id"]
+    stats = ok(await api.routing.get(f"/v1/queues/{queue}/stats"))["agents"] if queue else None
+    board = [(a["name"], a["presence"], a["blocked"]) for a in ok(await api.agents.get("/v1/agents/snapshots"))]
+    return f"the call was never offered: {view}; routing counts {stats} in its queue; the agents service says {board}"
+
+
 async def answered_and_completed(api: SimpleNamespace, call_id: str, member_id: str) -> None:
     async def offered() -> dict[str, Any] | None:
         view = await call_state(api, call_id)
@@ -248,7 +257,10 @@ async def answered_and_completed(api: SimpleNamespace, call_id: str, member_id: 
         return bool((await call_state(api, call_id))["call"]["member_id"] == member_id)
 
     await eventually(known, timeout=20)
-    view = await eventually(offered, timeout=30)
+    try:
+        view = await eventually(offered, timeout=30)
+    except AssertionError:  # say what routing and the agents service see (CI once timed out here)
+        raise AssertionError(await what_routing_sees(api, call_id)) from None
     ok(await api.routing.post(f"/v1/offers/{view['offer_id']}/accept"))
     body = {"resolution": "resolved", "contact_reason": "invoice"}
     ok(await api.routing.post(f"/v1/calls/{call_id}/complete", json=body))
