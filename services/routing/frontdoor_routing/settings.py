@@ -40,6 +40,11 @@ class Settings(ServiceSettings):
     # how long a task offer waits for accept or decline.
     task_capacity: int = Field(default=3, ge=0, le=50)
     task_offer_timeout_s: float = Field(default=120.0, gt=0, le=3600)
+    # Once the served tenants are loaded, freeze what is alive out of the garbage collector's walk
+    # (`gc.freeze`), so a full collection never pauses a decision for the whole loaded state.
+    # Unset: on, but in the test environment (where one process starts many apps and freezing would
+    # keep each one's cycles alive).
+    gc_freeze: bool | None = None
     # Planning requests run off the event loop within these budgets (seconds).
     planning_budget_s: float = 15.0
     formula_budget_s: float = 5.0

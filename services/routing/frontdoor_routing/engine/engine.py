@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import time
 from collections.abc import AsyncIterator, Callable
 
@@ -123,6 +124,12 @@ class Engine:
         for tenant_id in sorted(t for t in tenants if self.served(t)):
             async with self.mutation(tenant_id):
                 pass  # loading happens on first use, including recovery of waiting calls
+        # The loaded cores (and the process's imports) out of the collector's walk: a full
+        # collection no longer pauses a decision for the whole of the loaded state (bench/core.py).
+        freeze = self.settings.gc_freeze
+        if freeze or (freeze is None and self.settings.environment != "test"):
+            gc.collect()
+            gc.freeze()
         self.loaded.set()
 
     def served(self, tenant_id: str) -> bool:
