@@ -104,10 +104,10 @@ bench-relay: install
 	$(PY) -m frontdoor_devtools.bench.relay $(BENCH_ARGS)
 
 bench-routing: install
-	$(PY) -m frontdoor_routing.bench.core
+	$(PY) -m frontdoor_routing.bench.core $(BENCH_ARGS)
 
 bench-routing-rest: install
-	$(PY) -m frontdoor_routing.bench.rest
+	$(PY) -m frontdoor_routing.bench.rest $(BENCH_ARGS)
 
 # Caller lookup at 100,000 members, in process and over HTTP (with the index, the database path,
 # a bare endpoint as the floor); PostgreSQL too with BENCH_ARGS=--postgres=postgresql://...
