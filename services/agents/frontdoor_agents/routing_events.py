@@ -7,6 +7,7 @@ from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from frontdoor_agents.agents.repository import locked_agent
 from frontdoor_agents.context import AgentsContext
 from frontdoor_agents.hours.service import upsert_queue
 from frontdoor_agents.models import Agent, CallRecord
@@ -30,7 +31,7 @@ log = get_logger(__name__)
 async def _agent(session: AsyncSession, tenant: str, call: CallSnapshot) -> Agent | None:
     if call.agent_id is None:
         return None
-    agent = await session.get(Agent, call.agent_id)
+    agent = await locked_agent(session, call.agent_id)  # the presence decided below is from the stored row
     if agent is None or agent.tenant_id != tenant:
         log.info("call event for an agent we do not know", agent_id=str(call.agent_id), call_id=str(call.call_id))
         return None
@@ -129,7 +130,7 @@ def build_router(ctx: AgentsContext) -> EventRouter:
         event = CallTransferred.parse(envelope)
         if event.from_agent_id is None or event.call.agent_id == event.from_agent_id:
             return  # a transfer out to a number: wrap-up and completion events follow for this agent
-        agent = await session.get(Agent, event.from_agent_id)
+        agent = await locked_agent(session, event.from_agent_id)
         if agent is None or agent.tenant_id != envelope.tenant:
             return
         if agent.presence == "on_call" and not _stale(agent, envelope.time):
@@ -140,7 +141,7 @@ def build_router(ctx: AgentsContext) -> EventRouter:
         event = OfferWithdrawn.parse(envelope)
         if event.reason != "timeout":
             return
-        agent = await session.get(Agent, event.agent_id)
+        agent = await locked_agent(session, event.agent_id)
         if agent is None or agent.tenant_id != envelope.tenant or agent.presence != "available":
             return
         await apply(session, notifier, agent, "away", "not_responding", envelope.time)

@@ -11,10 +11,26 @@ from sqlmodel import col, select
 from frontdoor_agents.models import Agent, AvailabilityState, Membership, Team
 
 
-async def get_agent(session: AsyncSession, tenant: str, agent_id: uuid.UUID) -> Agent | None:
-    """An agent of the tenant's (another tenant's agent is None, as if it did not exist)."""
-    agent = await session.get(Agent, agent_id)
+async def get_agent(
+    session: AsyncSession, tenant: str, agent_id: uuid.UUID, *, for_update: bool = False
+) -> Agent | None:
+    """An agent of the tenant's (another tenant's agent is None, as if it did not exist).
+
+    `for_update`: the row locked for this transaction and read as last committed, for a decision
+    on its presence (see `locked_agent`)."""
+    agent = await locked_agent(session, agent_id) if for_update else await session.get(Agent, agent_id)
     return agent if agent is not None and agent.tenant_id == tenant else None
+
+
+async def locked_agent(session: AsyncSession, agent_id: uuid.UUID) -> Agent | None:
+    """The agent's row locked until this transaction ends, as last committed.
+
+    Every presence change decides from the row it read (a person's PUT, a call event of routing's):
+    on PostgreSQL two such transactions at once would otherwise both read the old presence and the
+    later commit would undo the other's change (a break set just as the call's `answered` event is
+    handled came back as on a call, then available). With the lock the second waits, then reads what
+    the first stored. SQLite serialises writing transactions already (BEGIN IMMEDIATE)."""
+    return await session.get(Agent, agent_id, with_for_update=True, populate_existing=True)
 
 
 async def list_agents(

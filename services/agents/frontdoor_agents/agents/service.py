@@ -27,9 +27,9 @@ from frontdoor_common.events.agents import AgentSnapshot
 from frontdoor_common.notifier import snapshot
 
 
-async def agent_or_404(session: AsyncSession, tenant: str, agent_id: uuid.UUID) -> Agent:
-    """The tenant's agent, or 404 (also for another tenant's agent)."""
-    agent = await repo.get_agent(session, tenant, agent_id)
+async def agent_or_404(session: AsyncSession, tenant: str, agent_id: uuid.UUID, *, for_update: bool = False) -> Agent:
+    """The tenant's agent, or 404 (also for another tenant's agent); `for_update`: locked (`repo.locked_agent`)."""
+    agent = await repo.get_agent(session, tenant, agent_id, for_update=for_update)
     if agent is None:
         raise NotFound("No such agent.", error_id="agent_not_found")
     return agent

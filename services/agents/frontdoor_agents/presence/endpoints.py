@@ -22,7 +22,7 @@ async def put_presence(
     agent_id: uuid.UUID, body: PresenceUpdate, session: SessionDep, ctx: ContextDep, principal: Writer
 ) -> AgentView:
     """Change an agent's phone status."""
-    agent = await agent_or_404(session, principal.tenant_id, agent_id)
+    agent = await agent_or_404(session, principal.tenant_id, agent_id, for_update=True)
     await service.request_change(session, ctx.notifier, agent, body.presence, body.reason, ctx.clock.now())
     return await agent_view(session, agent)
 
