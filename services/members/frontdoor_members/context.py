@@ -29,7 +29,7 @@ from frontdoor_members.keywords.worker import KeywordWorker
 from frontdoor_members.members.phone_index import PhoneIndex
 from frontdoor_members.messages.intake import IntakeServer
 from frontdoor_members.messages.notifier import MessagesNotifier
-from frontdoor_members.notifier import MembersNotifier
+from frontdoor_members.notifier import MembersNotifier, SealerMissing
 from frontdoor_members.privacy.peers import Peers
 from frontdoor_members.settings import Settings
 
@@ -71,8 +71,10 @@ def builder(settings: Settings, clock: Clock) -> Callable[[Runtime], Awaitable[M
     """The spec's `parts`: builds the context on the lifespan's runtime."""
 
     async def build(runtime: Runtime) -> MembersContext:
-        # first: it attaches the runtime's sealer to the outbox, where every notifier of the service
-        # finds it (members' events' personal fields are sealed, issue 17)
+        # members' events' personal fields are sealed (issue 17): the runtime's sealer and unsealer
+        # go to the one members notifier, which the workers publishing members' events are handed
+        if runtime.sealer is None or runtime.unsealer is None:  # the runtime builds them before the parts
+            raise SealerMissing("the runtime has no sealer: members' events cannot be sealed")
         notifier = MembersNotifier(runtime.outbox, clock, runtime.sealer, runtime.unsealer)
         forwards_notifier = ForwardsNotifier(runtime.outbox, clock)
         mail_queue = MailQueue()
@@ -85,7 +87,7 @@ def builder(settings: Settings, clock: Clock) -> Callable[[Runtime], Awaitable[M
         # a dossier entry announces itself (members.dossier.entry_added): its keywords need not wait
         # for the worker's interval
         runtime.outbox.on_commit(keyword_worker.wake)
-        intake = IntakeServer.build(runtime, settings, clock)
+        intake = IntakeServer.build(runtime, settings, clock, notifier)
         phone_index = (
             PhoneIndex(
                 runtime.db,
@@ -122,7 +124,7 @@ def builder(settings: Settings, clock: Clock) -> Callable[[Runtime], Awaitable[M
                 escalator,
                 keyword_worker,
                 intake,
-                CourseFeedWorker.build(runtime, settings, clock),
+                CourseFeedWorker.build(runtime, settings, clock, notifier),
                 *([phone_index] if phone_index is not None else []),
             ],
         )

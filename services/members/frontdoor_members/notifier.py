@@ -1,9 +1,11 @@
 """The members service's events, published through the outbox in the caller's transaction.
 
 `MembersNotifier` is built once in the composition root (`context.py`) with the outbox, the
-clock and the runtime's sealer; every row becomes its event snapshot through `snapshot()`, which
-names the fields (so no national ID, address or free-text summary can slip in) and validates the
-Literal ones.
+clock and the runtime's sealer and unsealer (handed in, never looked up); the other parts that
+publish members' events (the course feed worker, the mail intake) are handed that one notifier,
+and the notices' notifier takes its sealer (`NoticesNotifier.beside`). Every row becomes its
+event snapshot through `snapshot()`, which names the fields (so no national ID, address or
+free-text summary can slip in) and validates the Literal ones.
 
 Crypto-shredding (issue 17): the personal fields of a member's snapshot (member number, names,
 phones, employer, workplace) are sealed under the member's key (`member_subject`) before the
@@ -14,8 +16,6 @@ codes and times only (checked field by field: see `SEALED_FIELDS`).
 """
 
 from __future__ import annotations
-
-import weakref
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -37,35 +37,10 @@ SEALED_FIELDS: dict[str, tuple[str, ...]] = {
     "members.notice.requested": ("to", "body"),
 }
 
-# The sealer (and unsealer) of the runtime whose outbox a notifier writes to. The composition root
-# hands them to the members notifier; the notifiers built beside it on the same outbox (the notices',
-# the course feed's, the mail intake's) find them here, so no event of the service leaves unsealed.
-_PRIVACY: weakref.WeakKeyDictionary[Outbox, tuple[Sealer, Unsealer | None]] = weakref.WeakKeyDictionary()
-
 
 class SealerMissing(RuntimeError):
-    """A members event with personal fields was about to be published without a sealer."""
-
-
-def attach(outbox: Outbox, sealer: Sealer, unsealer: Unsealer | None = None) -> None:
-    """Make `sealer` (and `unsealer`) the ones of every notifier writing to `outbox`."""
-    _PRIVACY[outbox] = (sealer, unsealer)
-
-
-def sealer_of(outbox: Outbox) -> Sealer:
-    """The sealer attached to `outbox`; refuses (never publishes personal data in clear) without one."""
-    found = _PRIVACY.get(outbox)
-    if found is None:
-        raise SealerMissing("no sealer attached to the members outbox: personal fields cannot be sealed")
-    return found[0]
-
-
-def unsealer_of(outbox: Outbox) -> Unsealer:
-    """The unsealer attached to `outbox` (opens other services' sealed values)."""
-    found = _PRIVACY.get(outbox)
-    if found is None or found[1] is None:
-        raise SealerMissing("no unsealer attached to the members outbox")
-    return found[1]
+    """A members event with personal fields was about to be published without a sealer (the
+    composition root refuses to build the service without the runtime's)."""
 
 
 def member_snapshot(member: Member, phones: list[MemberPhone]) -> ev.MemberSnapshot:
@@ -121,22 +96,10 @@ class MembersNotifier(Notifier):
     """Publishes the members service's events (`frontdoor.members.v1`), a member's personal fields
     sealed with the runtime's sealer."""
 
-    def __init__(
-        self, outbox: Outbox, clock: Clock, sealer: Sealer | None = None, unsealer: Unsealer | None = None
-    ) -> None:
+    def __init__(self, outbox: Outbox, clock: Clock, sealer: Sealer, unsealer: Unsealer) -> None:
         super().__init__(outbox, clock)
-        if sealer is not None:
-            attach(outbox, sealer, unsealer)
-
-    @property
-    def sealer(self) -> Sealer:
-        """Seals the personal fields of the events (the runtime's)."""
-        return sealer_of(self.outbox)
-
-    @property
-    def unsealer(self) -> Unsealer:
-        """Opens other services' sealed values (a call's caller number) for the consumer."""
-        return unsealer_of(self.outbox)
+        self.sealer = sealer  # seals the personal fields of the events (the runtime's)
+        self.unsealer = unsealer  # opens other services' sealed values (a call's caller number) for the consumer
 
     async def member_created(self, session: AsyncSession, member: Member, phones: list[MemberPhone]) -> None:
         """members.member.created"""

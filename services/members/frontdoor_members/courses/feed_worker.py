@@ -209,12 +209,14 @@ class CourseFeedWorker(TaskWorker):
         self.rounds = 0
 
     @classmethod
-    def build(cls, runtime: Runtime, settings: Settings, clock: Clock) -> CourseFeedWorker:
-        """The worker with its own notifiers on the service's outbox."""
-        outbox = runtime.outbox
+    def build(
+        cls, runtime: Runtime, settings: Settings, clock: Clock, members_notifier: MembersNotifier
+    ) -> CourseFeedWorker:
+        """The worker with its own courses' notifier on the service's outbox, and the service's
+        members notifier (it seals the members' personal fields)."""
         writers = service.Writers(
-            notifier=CoursesNotifier(outbox, clock),
-            members_notifier=MembersNotifier(outbox, clock),
+            notifier=CoursesNotifier(runtime.outbox, clock),
+            members_notifier=members_notifier,
             default_country=settings.default_country,
             default_timezone=settings.default_timezone,
         )

@@ -158,9 +158,9 @@ async def record_call(
     event, completed or a late identification, brings it).
 
     Routing seals the caller's number (issue 17): it is opened with the unsealer (`unsealer`, else
-    the runtime's, attached to the notifier's outbox). An erased number reads as None and the entry
-    names no number; a routing that cannot be reached raises `UnsealUnavailable` (the consumer
-    retries the event)."""
+    the notifier's: the runtime's, handed to it by the composition root). An erased number reads
+    as None and the entry names no number; a routing that cannot be reached raises
+    `UnsealUnavailable` (the consumer retries the event)."""
     if call.member_id is None or call.tenant_id != tenant_id:
         return None
     member = await members.get(session, tenant_id, call.member_id)

@@ -190,15 +190,18 @@ class IntakeServer:
         self._tls_context: ssl.SSLContext | None = None
 
     @classmethod
-    def build(cls, runtime: Runtime, settings: Settings, clock: Clock) -> IntakeServer:
-        """The intake with its own vault and notifiers on the service's outbox."""
+    def build(
+        cls, runtime: Runtime, settings: Settings, clock: Clock, members_notifier: MembersNotifier
+    ) -> IntakeServer:
+        """The intake with its own vault and messages' notifier on the service's outbox, and the
+        service's members notifier (it seals the members' personal fields)."""
         handler = IntakeHandler(
             db=runtime.db,
             settings=settings,
             clock=clock,
             vault=Vault(settings.data_keys),
             notifier=MessagesNotifier(runtime.outbox, clock),
-            members_notifier=MembersNotifier(runtime.outbox, clock),
+            members_notifier=members_notifier,
         )
         return cls(handler=handler, settings=settings)
 

@@ -11,27 +11,29 @@ from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from frontdoor_common.bus.outbox import Outbox
+from frontdoor_common.clock import Clock
 from frontdoor_common.events import members as ev
 from frontdoor_common.notifier import Notifier, snapshot
 from frontdoor_common.privacy.seal import Sealer, member_subject
 from frontdoor_members.notices.models import MemberNotice
-from frontdoor_members.notifier import sealer_of
+from frontdoor_members.notifier import MembersNotifier
 
 
 class NoticesNotifier(Notifier):
-    """Publishes members.notice.requested and members.notice.withdrawn."""
+    """Publishes members.notice.requested and members.notice.withdrawn, `to` and `body` sealed
+    with the runtime's sealer (handed in)."""
+
+    def __init__(self, outbox: Outbox, clock: Clock, sealer: Sealer) -> None:
+        super().__init__(outbox, clock)
+        self.sealer = sealer
 
     @classmethod
-    def beside(cls, other: Notifier) -> NoticesNotifier:
-        """A notices notifier on `other`'s outbox and clock (the courses' writers and the consumer
-        carry the members notifier; this saves threading a second one through them). It seals with
-        the sealer attached to that outbox."""
-        return cls(other.outbox, other.clock)
-
-    @property
-    def sealer(self) -> Sealer:
-        """The runtime's sealer (attached to the outbox by the members notifier)."""
-        return sealer_of(self.outbox)
+    def beside(cls, other: MembersNotifier) -> NoticesNotifier:
+        """A notices notifier on the members notifier's outbox and clock, sealing with its sealer
+        (the courses' writers and the consumer carry the members notifier; this saves threading a
+        second one through them)."""
+        return cls(other.outbox, other.clock, other.sealer)
 
     async def requested(self, session: AsyncSession, notice: MemberNotice) -> None:
         """members.notice.requested (`to` and `body` sealed under the member's key)."""

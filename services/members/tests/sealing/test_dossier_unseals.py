@@ -20,9 +20,8 @@ from frontdoor_common.privacy.seal import PREFIX, Unsealer, UnsealUnavailable
 from frontdoor_common.testing import running_app
 from frontdoor_members.app import create_app
 from frontdoor_members.dossier.models import DossierEntry
-from frontdoor_members.notifier import attach
 from frontdoor_members.settings import Settings
-from frontdoor_members.testing import TENANT, call_snapshot, create_member, deliver, headers
+from frontdoor_members.testing import TENANT, call_snapshot, context_of, create_member, deliver, headers
 
 NUMBER = "+4748123456"
 
@@ -58,14 +57,13 @@ async def _members(
     app = create_app(settings)
     async with running_app(app) as client:
         runtime = app.state.runtime
-        if routing is not None:  # the runtime's sealer; an unsealer that reaches the fake routing
-            unsealer = Unsealer(
+        if routing is not None:  # the notifier's unsealer swapped for one that reaches the fake routing
+            context_of(app).notifier.unsealer = Unsealer(
                 runtime.sealer,
                 {"routing": "http://routing.test"},
                 lambda tenant: f"token-for-{tenant}",
                 client=httpx.AsyncClient(transport=httpx.MockTransport(routing.answer)),
             )
-            attach(runtime.outbox, runtime.sealer, unsealer)
         yield client, app
 
 
