@@ -3,18 +3,24 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from types import SimpleNamespace
+from typing import cast
 from zoneinfo import ZoneInfo
 
 import pytest
 from pydantic import ValidationError
+from starlette.datastructures import Headers
+from starlette.requests import Request
 
 from frontdoor_common.settings import DEV_JWT_SECRET
 from frontdoor_console.auth.deps import local_path
 from frontdoor_console.auth.roles import at_least, scopes_for
+from frontdoor_console.context import ConsoleContext
 from frontdoor_console.i18n import __main__ as catalogue_tool
 from frontdoor_console.i18n.catalogues import load_catalogues, parse_locale
 from frontdoor_console.i18n.formatting import Formatter
 from frontdoor_console.settings import Settings
+from frontdoor_console.web.page import Page, is_htmx, render_page_or_part
 from frontdoor_console.web.sse import sse
 
 PRODUCTION = {
@@ -258,3 +264,24 @@ def test_the_stages_demo_national_id_is_the_members_seeds() -> None:
     from frontdoor_members.identity.national_id import fodselsnummer_for
 
     assert fodselsnummer_for("150385") == MEMBER_NATIONAL_ID
+
+
+@pytest.mark.parametrize(
+    ("headers", "template"),
+    [
+        ({}, "whole.html"),
+        ({"HX-Request": "true"}, "_part.html"),
+        # htmx reloading a page it no longer holds (it sends HX-Request too) gets the whole page
+        ({"HX-Request": "true", "HX-History-Restore-Request": "true"}, "whole.html"),
+    ],
+)
+def test_htmx_gets_the_part_of_a_page_and_a_history_restore_the_whole(headers: dict[str, str], template: str) -> None:
+    request = Request({"type": "http", "method": "GET", "headers": Headers(headers).raw})
+    ctx = cast(ConsoleContext, SimpleNamespace(templates=SimpleNamespace(render=lambda name, *_, **__: name)))
+    page = Page(None, "en", Formatter("en", ZoneInfo("UTC")), None, "/")
+    answer = render_page_or_part(ctx, page, request, "whole.html", "_part.html", status=422, headers={"Vary": "Cookie"})
+    assert bytes(answer.body).decode() == template and answer.status_code == 422
+    assert is_htmx(request) == (template == "_part.html")
+    # one address answers both: a cache (were the page kept) must tell them apart
+    assert answer.headers["vary"] == "Cookie, HX-Request, HX-History-Restore-Request"
+    assert answer.headers["cache-control"] == "no-store"

@@ -21,7 +21,7 @@ from frontdoor_console.auth.deps import CurrentUser, PostingUser, Refused, sessi
 from frontdoor_console.auth.user import User
 from frontdoor_console.clients.http import ServiceRefused
 from frontdoor_console.context import ConsoleContext
-from frontdoor_console.web.page import page_for, render
+from frontdoor_console.web.page import page_for, render, render_page_or_part
 
 NEEDS = "administrator"
 _context = parts_dependency(ConsoleContext)
@@ -63,9 +63,8 @@ class AdminRoute(APIRoute):
             except ServiceRefused as exc:  # a refusal no page expected (a scope the token lacks ...)
                 ctx = await _context(request)
                 page = await page_for(request, ctx, await session_user(request, ctx))
-                template = (
-                    "admin/_refused.html" if request.headers.get("hx-request") == "true" else "admin/refused.html"
+                return render_page_or_part(
+                    ctx, page, request, "admin/refused.html", "admin/_refused.html", status=exc.status, refused=exc
                 )
-                return render(ctx, page, template, status=exc.status, refused=exc)
 
         return guarded

@@ -21,7 +21,7 @@ from frontdoor_console.admin.forms import Outcome
 from frontdoor_console.clients.http import ServiceDown, ServiceRefused
 from frontdoor_console.context import ConsoleContext, ContextDep
 from frontdoor_console.i18n.names import N_
-from frontdoor_console.web.page import Page, UserPage, render
+from frontdoor_console.web.page import Page, UserPage, render, render_page_or_part
 
 router = APIRouter(route_class=AdminRoute)
 
@@ -86,11 +86,12 @@ def _form(
     """The department's page (or, for htmx, its form); `department_id` is the one edited (None:
     a new one), `base` as in the queue's form: what the department is now, when the form shows
     other values (refused ones); `down`: members did not answer, so there is no form to show."""
-    whole = request.headers.get("hx-request") != "true"
-    return render(
+    return render_page_or_part(
         ctx,
         page,
-        "admin/department.html" if whole else "admin/_department_form.html",
+        request,
+        "admin/department.html",
+        "admin/_department_form.html",
         status=503 if down else outcome.status,
         department=department,
         department_id=department_id or (str(department["id"]) if department else None),

@@ -23,7 +23,7 @@ from starlette.datastructures import FormData
 
 from frontdoor_console.clients.http import ServiceDown, ServiceRefused
 from frontdoor_console.context import ConsoleContext
-from frontdoor_console.web.page import Page, render
+from frontdoor_console.web.page import Page, is_htmx, render
 
 _INTEGER = re.compile(r"^[+-]?\d{1,9}$")
 
@@ -158,7 +158,7 @@ async def found(call: Awaitable[Any]) -> Any:
 
 def went_to(request: Request, url: str) -> Response:
     """After a creation, the new object's page: htmx follows `HX-Redirect`, a plain form the 303."""
-    if request.headers.get("hx-request") == "true":
+    if is_htmx(request):
         return Response(status_code=200, headers={"HX-Redirect": url})
     return RedirectResponse(url, status_code=303)
 

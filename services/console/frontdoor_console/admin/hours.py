@@ -22,7 +22,7 @@ from frontdoor_console.admin.staff import queue_names
 from frontdoor_console.auth.user import User
 from frontdoor_console.clients.http import ServiceDown, ServiceRefused
 from frontdoor_console.context import ConsoleContext, ContextDep
-from frontdoor_console.web.page import Page, UserPage, render
+from frontdoor_console.web.page import Page, UserPage, is_htmx, render, render_page_or_part
 
 router = APIRouter(route_class=AdminRoute)
 
@@ -83,8 +83,7 @@ def _section(
     status: int,
     **values: Any,
 ) -> HTMLResponse:
-    whole = request.headers.get("hx-request") != "true"
-    return render(ctx, page, "admin/hours.html" if whole else template, status=status, days=DAYS, **values)
+    return render_page_or_part(ctx, page, request, "admin/hours.html", template, status=status, days=DAYS, **values)
 
 
 async def _everything(ctx: ConsoleContext, user: User) -> dict[str, Any]:
@@ -137,7 +136,7 @@ async def update_hours(request: Request, ctx: ContextDep, page: UserPage, user: 
                 values = editable(saved)
                 ctx.tenants.forget(user.tenant_id)  # the pages' time zone and country
         base = values if outcome.saved else editable(current)  # what the object is now
-    found = await _everything(ctx, user) if request.headers.get("hx-request") != "true" else {}
+    found = {} if is_htmx(request) else await _everything(ctx, user)
     found.update(values=values, original=forms.drawn(base), outcome=outcome, settings_down=None)
     return _section(ctx, page, request, "admin/_hours_form.html", status=outcome.status, **found)
 
@@ -154,7 +153,7 @@ async def _closures_part(
     ctx: ConsoleContext, page: Page, request: Request, user: User, outcome: Outcome, entered: dict[str, Any]
 ) -> HTMLResponse:
     closures, down = await _closures(ctx, user)
-    found: dict[str, Any] = await _everything(ctx, user) if request.headers.get("hx-request") != "true" else {}
+    found: dict[str, Any] = {} if is_htmx(request) else await _everything(ctx, user)
     found.update(
         closures=closures,
         closures_down=down,

@@ -21,7 +21,7 @@ from frontdoor_console.admin import forms
 from frontdoor_console.admin.access import Administrator, AdminRoute, PostingAdministrator
 from frontdoor_console.admin.forms import Outcome
 from frontdoor_console.context import ConsoleContext, ContextDep
-from frontdoor_console.web.page import Page, UserPage, render
+from frontdoor_console.web.page import Page, UserPage, render_page_or_part
 
 router = APIRouter(route_class=AdminRoute)
 
@@ -55,11 +55,12 @@ def _answer(
     removed: bool = False,
     down: str | None = None,
 ) -> HTMLResponse:
-    whole = request.headers.get("hx-request") != "true"
-    return render(
+    return render_page_or_part(
         ctx,
         page,
-        "admin/playbook.html" if whole else "admin/_playbook_form.html",
+        request,
+        "admin/playbook.html",
+        "admin/_playbook_form.html",
         status=503 if down else outcome.status,
         down=down,
         code=code,

@@ -18,7 +18,7 @@ from frontdoor_console.admin.forms import Outcome
 from frontdoor_console.auth.user import User
 from frontdoor_console.clients.http import ServiceDown, ServiceRefused
 from frontdoor_console.context import ConsoleContext, ContextDep
-from frontdoor_console.web.page import Page, UserPage, render
+from frontdoor_console.web.page import Page, UserPage, is_htmx, render, render_page_or_part
 
 router = APIRouter(route_class=AdminRoute)
 
@@ -121,17 +121,18 @@ async def _form(
 ) -> HTMLResponse:
     """The queue's form (the whole page for a plain request); `base` is what the object is now,
     when the form shows other values (refused ones): the next submit compares against it."""
-    whole = request.headers.get("hx-request") != "true"
     members: list[dict[str, Any]] = []
     agents_answered = True
     extra: dict[str, Any] = {}
-    if whole and queue is not None:  # the whole page: the queue's members and hours too
+    if not is_htmx(request) and queue is not None:  # the whole page: the queue's members and hours too
         members, agents_answered = await members_of(ctx, user_of(page), str(queue["id"]))
         extra = await hours_part(ctx, user_of(page), str(queue["id"]))
-    return render(
+    return render_page_or_part(
         ctx,
         page,
-        "admin/queue.html" if whole else "admin/_queue_form.html",
+        request,
+        "admin/queue.html",
+        "admin/_queue_form.html",
         **extra,
         status=outcome.status,
         queue=queue,

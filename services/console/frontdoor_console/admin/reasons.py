@@ -19,7 +19,7 @@ from frontdoor_console.admin.forms import Outcome
 from frontdoor_console.auth.user import User
 from frontdoor_console.context import ConsoleContext, ContextDep
 from frontdoor_console.i18n.names import N_
-from frontdoor_console.web.page import Page, UserPage, render
+from frontdoor_console.web.page import Page, UserPage, is_htmx, render_page_or_part
 
 router = APIRouter(route_class=AdminRoute)
 
@@ -36,12 +36,13 @@ def _answer(
     *,
     down: str | None = None,
 ) -> HTMLResponse:
-    whole = request.headers.get("hx-request") != "true"
-    return render(
+    return render_page_or_part(
         ctx,
         page,
-        "admin/reasons.html" if whole else "admin/_reasons.html",
-        status=503 if down and whole else outcome.status,
+        request,
+        "admin/reasons.html",
+        "admin/_reasons.html",
+        status=503 if down and not is_htmx(request) else outcome.status,
         reasons=(settings or {}).get("reasons") or [],
         loaded=settings is not None,
         outcome=outcome,

@@ -21,7 +21,7 @@ from frontdoor_console.auth.user import User
 from frontdoor_console.clients.http import ServiceDown, ServiceRefused
 from frontdoor_console.context import ConsoleContext, ContextDep
 from frontdoor_console.i18n.names import N_
-from frontdoor_console.web.page import Page, UserPage, render
+from frontdoor_console.web.page import Page, UserPage, render, render_page_or_part
 
 router = APIRouter(route_class=AdminRoute)
 
@@ -86,11 +86,12 @@ def _page(
     base: dict[str, Any] | None = None,
 ) -> HTMLResponse:
     """The person's page (or, for htmx, the profile form); `base` as in the queue's form."""
-    whole = request.headers.get("hx-request") != "true"
-    return render(
+    return render_page_or_part(
         ctx,
         page,
-        "admin/person.html" if whole else "admin/_person_form.html",
+        request,
+        "admin/person.html",
+        "admin/_person_form.html",
         status=outcome.status,
         agent=agent,
         values=values,

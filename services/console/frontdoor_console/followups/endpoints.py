@@ -21,7 +21,7 @@ from frontdoor_console.auth.deps import CurrentUser, PostingUser, Refused
 from frontdoor_console.auth.user import User
 from frontdoor_console.clients.http import ServiceDown, ServiceRefused
 from frontdoor_console.context import ConsoleContext, ContextDep
-from frontdoor_console.web.page import Page, UserPage, render
+from frontdoor_console.web.page import Page, UserPage, is_htmx, render
 
 router = APIRouter(prefix="/followups", tags=["followups"], include_in_schema=False)
 
@@ -139,7 +139,7 @@ async def mark_done(
         if exc.status != 404:
             raise
         gone = True  # another tenant's, or never there: said, nothing changed
-    if request.headers.get("hx-request") != "true":
+    if not is_htmx(request):
         return RedirectResponse("/followups", status_code=303)
     view = await load(ctx, user, also=(str(done["member_id"]),) if done else ())
     view.down = view.down or down

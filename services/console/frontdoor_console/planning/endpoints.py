@@ -18,7 +18,7 @@ from frontdoor_console.auth.user import User
 from frontdoor_console.context import ConsoleContext, ContextDep
 from frontdoor_console.planning import plan
 from frontdoor_console.planning.forms import DAY_DEFAULTS, ERLANG_DEFAULTS, typed
-from frontdoor_console.web.page import Page, UserPage, render
+from frontdoor_console.web.page import Page, UserPage, render, render_page_or_part
 
 router = APIRouter(prefix="/planning", tags=["planning"], include_in_schema=False)
 
@@ -62,8 +62,17 @@ def _answer(
     """The form's part of the page (htmx), or the whole page (a plain form post)."""
     erlang = erlang or plan.ErlangResult(typed(ERLANG_DEFAULTS, ERLANG_DEFAULTS))
     day = day or plan.DayResult(typed(DAY_DEFAULTS, DAY_DEFAULTS))
-    template = f"planning/_{part}.html" if request.headers.get("hx-request") == "true" else "planning/planning.html"
-    return render(ctx, page, template, status=status, erlang=erlang, day=day, charts=day_chart(ctx, page, day))
+    return render_page_or_part(
+        ctx,
+        page,
+        request,
+        "planning/planning.html",
+        f"planning/_{part}.html",
+        status=status,
+        erlang=erlang,
+        day=day,
+        charts=day_chart(ctx, page, day),
+    )
 
 
 @router.get("")

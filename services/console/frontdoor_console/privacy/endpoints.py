@@ -40,7 +40,7 @@ from frontdoor_console.admin.forms import Outcome
 from frontdoor_console.clients.http import ServiceDown, ServiceRefused
 from frontdoor_console.context import ConsoleContext, ContextDep
 from frontdoor_console.i18n.names import N_
-from frontdoor_console.web.page import Page, UserPage, render
+from frontdoor_console.web.page import Page, UserPage, render, render_page_or_part
 
 router = APIRouter(prefix="/privacy", tags=["privacy"], include_in_schema=False, route_class=AdminRoute)
 
@@ -197,11 +197,12 @@ def _confirm_form(
     note: str = "",
 ) -> HTMLResponse:
     """The confirmation (the whole page, or for htmx its form); a note of the console's own is a 422."""
-    whole = request.headers.get("hx-request") != "true"
-    return render(
+    return render_page_or_part(
         ctx,
         page,
-        "privacy/erase.html" if whole else "privacy/_erase_form.html",
+        request,
+        "privacy/erase.html",
+        "privacy/_erase_form.html",
         status=422 if outcome.notes else outcome.status,
         member=member,
         outcome=outcome,
@@ -286,11 +287,12 @@ async def erasures(
     except ServiceDown as exc:
         down, names = exc.service, {}
     waiting = any(e.get("status") != "completed" for e in listed)
-    whole = request.headers.get("hx-request") != "true"
-    return render(
+    return render_page_or_part(
         ctx,
         page,
-        "privacy/erasures.html" if whole else "privacy/_erasures.html",
+        request,
+        "privacy/erasures.html",
+        "privacy/_erasures.html",
         status=503 if down else 200,
         erasures=listed,
         names=names,
@@ -339,11 +341,12 @@ def _retention_page(
     updated_at: str | None = None,
     down: str | None = None,
 ) -> HTMLResponse:
-    whole = request.headers.get("hx-request") != "true"
-    return render(
+    return render_page_or_part(
         ctx,
         page,
-        "privacy/retention.html" if whole else "privacy/_retention_form.html",
+        request,
+        "privacy/retention.html",
+        "privacy/_retention_form.html",
         status=503 if down else outcome.status,
         kinds=RETENTION_KINDS,
         typed=typed,

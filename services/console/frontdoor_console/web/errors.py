@@ -22,7 +22,7 @@ from frontdoor_console.auth.deps import CsrfRejected, Refused, SignInRequired, s
 from frontdoor_console.auth.tokens import NoServiceToken
 from frontdoor_console.clients.http import ServiceDown
 from frontdoor_console.context import ConsoleContext
-from frontdoor_console.web.page import page_for, render
+from frontdoor_console.web.page import is_htmx, page_for, render, render_page_or_part
 
 _context = parts_dependency(ConsoleContext)
 
@@ -43,7 +43,7 @@ def install_page_errors(app: FastAPI) -> None:
     @app.exception_handler(SignInRequired)
     async def _signin(request: Request, exc: SignInRequired) -> Response:
         target = signin_url(exc.next_path)
-        if request.headers.get("hx-request") == "true":
+        if is_htmx(request):
             return Response(status_code=401, headers={"HX-Redirect": target})
         if request.method != "GET" or "text/event-stream" in request.headers.get("accept", ""):
             return Response(status_code=401, headers={"Cache-Control": "no-store"})
@@ -59,16 +59,15 @@ def install_page_errors(app: FastAPI) -> None:
     async def _csrf(request: Request, exc: CsrfRejected) -> Response:
         ctx = await _context(request)
         page = await page_for(request, ctx, exc.user)
-        if request.headers.get("hx-request") == "true":
-            return render(ctx, page, "errors/_csrf.html", status=403)
-        return render(ctx, page, "errors/csrf.html", status=403)
+        return render_page_or_part(ctx, page, request, "errors/csrf.html", "errors/_csrf.html", status=403)
 
     @app.exception_handler(ServiceDown)
     async def _down(request: Request, exc: ServiceDown) -> Response:
         ctx = await _context(request)
         page = await page_for(request, ctx, await session_user(request, ctx))
-        template = "errors/_down.html" if request.headers.get("hx-request") == "true" else "errors/down.html"
-        return render(ctx, page, template, status=503, service=exc.service)
+        return render_page_or_part(
+            ctx, page, request, "errors/down.html", "errors/_down.html", status=503, service=exc.service
+        )
 
     @app.exception_handler(NoServiceToken)
     async def _no_token(request: Request, exc: NoServiceToken) -> Response:

@@ -18,6 +18,7 @@ from frontdoor_console.settings import Locale
 from frontdoor_console.tenants.directory import DEFAULT_TIMEZONE, TenantInfo
 
 LANGUAGE_COOKIE = "fd_lang"
+VARY = "HX-Request, HX-History-Restore-Request"  # what chooses between a page and its part
 
 
 @dataclass(frozen=True)
@@ -115,6 +116,31 @@ def render(
     html = ctx.templates.render(template, page.locale, **page.context(), **extra)
     response = HTMLResponse(html, status_code=status, headers=headers)
     response.headers.setdefault("Cache-Control", "no-store")
+    return response
+
+
+def is_htmx(request: Request) -> bool:
+    """Whether htmx asked for a part of the page. A history restore (htmx reloading a page it
+    no longer holds, which sends `HX-Request` too) asks for the whole page."""
+    headers = request.headers
+    return headers.get("hx-request") == "true" and headers.get("hx-history-restore-request") != "true"
+
+
+def render_page_or_part(
+    ctx: ConsoleContext,
+    page: Page,
+    request: Request,
+    whole: str,
+    part: str,
+    *,
+    status: int = 200,
+    headers: dict[str, str] | None = None,
+    **extra: Any,
+) -> HTMLResponse:
+    """The whole page's template rendered, or for htmx the part's. One address answers both, so
+    the answer varies with the headers that choose (should it ever be kept by a cache)."""
+    response = render(ctx, page, part if is_htmx(request) else whole, status=status, headers=headers, **extra)
+    response.headers.add_vary_header(VARY)
     return response
 
 

@@ -154,6 +154,9 @@ def test_an_erasure_needs_the_member_number_typed_and_the_sessions_csrf_token(ad
     assert erasure, went
     listed = administrator.http.get(went)
     assert listed.status_code == 200 and f'id="erasure-{erasure.group(1)}"' in listed.text
+    assert "HX-Request" in listed.headers["vary"]  # the list's address answers htmx with its part
+    restore = {"HX-Request": "true", "HX-History-Restore-Request": "true"}
+    assert "<html" in administrator.http.get(went, headers=restore).text  # a history restore: the whole page
 
     # every service does its part; the list says so (and stops asking again)
     def completed() -> str | None:
