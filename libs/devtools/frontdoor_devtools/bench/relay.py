@@ -4,15 +4,18 @@ and publish latency on this machine.
 Against a real local broker and a real database (a SQLite file; PostgreSQL too with
 --postgres-url): (1) throughput: N events committed while the relay is stopped, then the
 time the relay takes to publish them all; (2) latency: single-event transactions committed
-one after another while the relay runs, each timed from the row's creation (just before
-its commit) to the broker's acknowledgement; (3) paced: --rate events per second for
---seconds, each committed in its own transaction by a committer process (one core commits,
-the other relays, as a service's requests and its relay would share a busy machine), which
-wakes the relay after each commit as `Outbox.on_commit` does in a service; each event timed
-from its row's creation (just before its commit) to the broker's acknowledgement, p50, p99,
-p99.9. The floor is measured in the same run: a bare producer with the relay's settings
-(`KafkaBus`) sending one message at a time at the same rate to the same broker, each timed
-from send to ack; the ratio is the relay's figure over the floor's. Prints a line per engine
+one after another while the relay runs; (3) paced: --rate events per second for --seconds,
+each committed in its own transaction by a committer process (one core commits, the other
+relays, as a service's requests and its relay would share a busy machine), which wakes the
+relay after each commit as `Outbox.on_commit` does in a service. In (2) and (3) each event is
+timed from its commit (the clock read just before COMMIT, so the commit itself is in it) to
+the broker's acknowledgement (the relay's `on_acked`), p50, p99, p99.9; both processes read
+the same monotonic clock. Also printed, from the row's creation to the ack: that adds the
+transaction's own time before its commit (its wait for SQLite's write lock behind the other
+committer or the relay's marks), which the committer's own transaction figures show too. The
+floor is measured in the same run: a bare producer with the relay's settings (`KafkaBus`)
+sending one message at a time at the same rate to the same broker, each timed from send to
+ack; the ratio is the relay's commit-to-ack figure over the floor's. Prints a line per engine
 and, last, JSON.
 """
 
@@ -53,8 +56,9 @@ def _quantiles(prefix: str, ms: list[float]) -> dict[str, float]:
 
 async def commit_paced(url: str, *, rate: float, seconds: float, committers: int) -> None:
     """The committer process: single-event transactions at `rate` for `seconds` (event i due at
-    i/rate, taken by the first of `committers` tasks free); a line "c" on stdout after each
-    commit (the relay's process wakes its relay on it), then a JSON summary."""
+    i/rate, taken by the first of `committers` tasks free); a line "c KEY T" on stdout after each
+    commit, T the monotonic clock just before the commit (the relay's process wakes its relay on
+    it), then a JSON summary."""
     db = Database(url)
     box = Outbox("bench")
     loop = asyncio.get_running_loop()
@@ -71,9 +75,10 @@ async def commit_paced(url: str, *, rate: float, seconds: float, committers: int
                 await asyncio.sleep(delay)
             began = time.perf_counter()
             async with db.transaction() as s:
-                await box.add(s, Deposit(account=f"p{i % 100}"), tenant="bench")
+                await box.add(s, Deposit(account=f"p{i}"), tenant="bench")
+                committing = time.monotonic()
             durations.append((time.perf_counter() - began) * 1000)
-            out.write("c\n")
+            out.write(f"c p{i} {committing!r}\n")
             out.flush()
 
     await asyncio.gather(*(committer() for _ in range(committers)))
@@ -83,10 +88,29 @@ async def commit_paced(url: str, *, rate: float, seconds: float, committers: int
     out.flush()
 
 
+def _ack_clock(relay: OutboxRelay) -> dict[str, float]:
+    """Record, by key, when the broker acked each row `relay` publishes (the monotonic clock)."""
+    acked: dict[str, float] = {}
+
+    def on_acked(rows: Any) -> None:
+        now = time.monotonic()
+        for row in rows:
+            acked.setdefault(row.key, now)
+
+    relay.on_acked = on_acked
+    return acked
+
+
+def _commit_to_ack_ms(committed: dict[str, float], acked: dict[str, float]) -> list[float]:
+    return [(acked[key] - at) * 1000 for key, at in committed.items() if key in acked]
+
+
 async def paced(relay: OutboxRelay, url: str, *, rate: float, seconds: float, committers: int) -> dict[str, Any]:
     """Commit at `rate` in a committer process while `relay` publishes; commit-to-ack figures."""
     relay.record_latencies = True
     relay.latencies.clear()
+    acked = _ack_clock(relay)
+    committed: dict[str, float] = {}
     proc = await asyncio.create_subprocess_exec(
         sys.executable,
         "-m",
@@ -105,21 +129,25 @@ async def paced(relay: OutboxRelay, url: str, *, rate: float, seconds: float, co
     assert proc.stdout is not None
     summary: dict[str, Any] = {}
     while line := await proc.stdout.readline():
-        if line == b"c\n":
+        if line.startswith(b"c "):
             relay.wake()
+            _, key, at = line.split()
+            committed[key.decode()] = float(at)
         else:
             summary = json.loads(line)
     await proc.wait()
-    committed = int(summary.get("committed", 0))
     deadline = time.monotonic() + 60
-    while len(relay.latencies) < committed and time.monotonic() < deadline:
+    while len(acked) < len(committed) and time.monotonic() < deadline:
         await asyncio.sleep(0.01)
-    ms = [x * 1000 for x in relay.latencies]
+    ms = _commit_to_ack_ms(committed, acked)
+    created_ms = [x * 1000 for x in relay.latencies]
     relay.record_latencies = False
+    relay.on_acked = None
     return {
         "paced_events": len(ms),
         "paced_rate_events_per_s": summary.get("rate"),
         **_quantiles("paced_commit_to_ack", ms),
+        **_quantiles("paced_created_to_ack", created_ms),
         "paced_txn_p50_ms": summary.get("txn_p50_ms"),
         "paced_txn_p99_ms": summary.get("txn_p99_ms"),
     }
@@ -196,13 +224,17 @@ async def run(
     box.on_commit(relay.wake)
     relay.record_latencies = True
     relay.latencies.clear()
+    acked = _ack_clock(relay)
+    committed: dict[str, float] = {}
     for i in range(latency_events):
         async with db.transaction() as s:
-            await box.add(s, Deposit(account=f"l{i % 10}"), tenant="bench")
+            await box.add(s, Deposit(account=f"l{i}"), tenant="bench")
+            committed[f"l{i}"] = time.monotonic()  # just before the commit
         await asyncio.sleep(0.002)
-    while len(relay.latencies) < latency_events:
+    while len(acked) < latency_events:
         await asyncio.sleep(0.01)
-    ms = [x * 1000 for x in relay.latencies]
+    ms = _commit_to_ack_ms(committed, acked)
+    created_ms = [x * 1000 for x in relay.latencies]
     paced_figures = await paced(relay, url, rate=rate, seconds=seconds, committers=committers) if rate > 0 else {}
     await relay.stop()
     await bus.stop()
@@ -214,6 +246,8 @@ async def run(
         "latency_events": latency_events,
         "publish_p50_ms": round(_q(ms, 0.5), 2),
         "publish_p99_ms": round(_q(ms, 0.99), 2),
+        "publish_created_to_ack_p50_ms": round(_q(created_ms, 0.5), 2),
+        "publish_created_to_ack_p99_ms": round(_q(created_ms, 0.99), 2),
         **paced_figures,
     }
 
@@ -239,7 +273,9 @@ async def main_async(args: argparse.Namespace) -> list[dict[str, Any]]:
                 results.append(r)
                 print(
                     f"{r['engine']:<10} throughput {r['throughput_events_per_s']:>7} events/s | commit->ack "
-                    f"p50 {r['publish_p50_ms']} ms p99 {r['publish_p99_ms']} ms ({r['latency_events']} events)",
+                    f"p50 {r['publish_p50_ms']} ms p99 {r['publish_p99_ms']} ms ({r['latency_events']} events; "
+                    f"row creation->ack p50 {r['publish_created_to_ack_p50_ms']} ms "
+                    f"p99 {r['publish_created_to_ack_p99_ms']} ms)",
                     flush=True,
                 )
             if args.rate > 0:
@@ -261,7 +297,8 @@ async def main_async(args: argparse.Namespace) -> list[dict[str, Any]]:
                         f"{r.get('paced_rate_events_per_s')}/s, txn p99 {r.get('paced_txn_p99_ms')} ms): commit->ack "
                         f"p50 {r.get('paced_commit_to_ack_p50_ms')} ms p99 {r.get('paced_commit_to_ack_p99_ms')} ms "
                         f"p99.9 {r.get('paced_commit_to_ack_p999_ms')} ms | ratio to the floor "
-                        f"p50 {r.get('paced_ratio_p50')}x p99 {r.get('paced_ratio_p99')}x",
+                        f"p50 {r.get('paced_ratio_p50')}x p99 {r.get('paced_ratio_p99')}x | row creation->ack "
+                        f"p50 {r.get('paced_created_to_ack_p50_ms')} ms p99 {r.get('paced_created_to_ack_p99_ms')} ms",
                         flush=True,
                     )
     finally:
