@@ -70,7 +70,21 @@ def run_cli(
             if self.started and runtime is not None:
                 runtime.serving.set()
 
-    config = uvicorn.Config(
+    _Server(server_config(app, host, port)).run()
+    return 0
+
+
+def main_for(settings_factory: Callable[[], S], app_factory: Callable[[S], FastAPI]) -> None:
+    """Entry point helper for a service's `__main__`: `main_for(Settings, create_app)`."""
+    sys.exit(run_cli(settings_factory, app_factory))
+
+
+def server_config(app: Any, host: str, port: int) -> Any:
+    """How every service is served (uvloop, httptools, no access log): `serve` uses it, and so do
+    the benchmarks' floors, a bare endpoint served the same way."""
+    import uvicorn
+
+    return uvicorn.Config(
         app,
         host=host,
         port=port,
@@ -81,10 +95,10 @@ def run_cli(
         access_log=False,
         timeout_graceful_shutdown=5,
     )
-    _Server(config).run()
-    return 0
 
 
-def main_for(settings_factory: Callable[[], S], app_factory: Callable[[S], FastAPI]) -> None:
-    """Entry point helper for a service's `__main__`: `main_for(Settings, create_app)`."""
-    sys.exit(run_cli(settings_factory, app_factory))
+def serve_as_a_service(app: Any, port: int, host: str = "127.0.0.1") -> None:
+    """Serve `app` (a benchmark's floor) exactly as `serve` serves a service."""
+    import uvicorn
+
+    uvicorn.Server(server_config(app, host, port)).run()

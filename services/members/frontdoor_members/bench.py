@@ -45,6 +45,7 @@ from sqlalchemy import insert
 
 from frontdoor_common.auth import mint_token
 from frontdoor_common.bus.broker import free_port
+from frontdoor_common.cli import serve_as_a_service
 from frontdoor_common.clock import SystemClock
 from frontdoor_common.db import Database
 from frontdoor_common.migrations import upgrade
@@ -253,11 +254,7 @@ def floor_app() -> Any:
 
 def serve_floor(port: int) -> None:
     """Serve the floor as `python -m frontdoor_members serve` serves the service (uvloop, httptools)."""
-    import uvicorn
-
-    uvicorn.run(
-        floor_app(), host="127.0.0.1", port=port, loop="uvloop", http="httptools", log_level="warning", access_log=False
-    )
+    serve_as_a_service(floor_app(), port)
 
 
 def _text(log: Path) -> str:

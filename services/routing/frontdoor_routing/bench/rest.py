@@ -48,6 +48,7 @@ from frontdoor_common.auth import mint_token
 from frontdoor_common.bus.broker import LocalBroker, free_port
 from frontdoor_common.bus.events import Envelope
 from frontdoor_common.bus.kafka import KafkaBus
+from frontdoor_common.cli import serve_as_a_service
 from frontdoor_common.events.agents import AgentPresenceChanged, AgentSnapshot, QueueMembership
 from frontdoor_common.events.routing import CallSnapshot
 
@@ -124,18 +125,7 @@ def floor_app() -> Any:
 
 def serve_floor(port: int) -> None:
     """Serve the floor as `python -m frontdoor_routing serve` serves the service (uvloop, httptools)."""
-    import uvicorn
-
-    uvicorn.run(
-        floor_app(),
-        host="127.0.0.1",
-        port=port,
-        loop="uvloop",
-        http="httptools",
-        log_level="warning",
-        log_config=None,
-        access_log=False,
-    )
+    serve_as_a_service(floor_app(), port)
 
 
 # --- processes and clients -------------------------------------------------------------
