@@ -394,6 +394,8 @@ async def measure_routing(
         "ROUTING_LOG_LEVEL": "WARNING",
         "ROUTING_OTEL_ENABLED": "false",
         "ROUTING_KNOWN_AGENT_PREFERENCE_SECONDS": "0",
+        # group commit is measured on (off by default in the service); ROUTING_GROUP_COMMIT=false measures it off
+        "ROUTING_GROUP_COMMIT": os.environ.get("ROUTING_GROUP_COMMIT", "true"),
         "FRONTDOOR_ENV": "test",
         "ROUTING_TOPIC_PARTITIONS": "2",
         "ROUTING_CONSUMER_SESSION_TIMEOUT_MS": "2000",

@@ -5,9 +5,11 @@ lock (its wait is measured), joins the open database transaction or opens one, l
 caller drive the tenant's core, and writes what the core decided (call rows and their events,
 through the notifier's outbox). Changes stay in the order the lock gives them.
 
-Group commit: a change that finds others waiting for the lock leaves the transaction open for
-them and one commit, queued behind them, makes them all durable (at most `MAX_BATCH`); a change
-nobody waits behind commits at once. Every caller gets its answer only after the commit that
+Group commit (`ROUTING_GROUP_COMMIT`, off by default: with it on, one CI run found a routing app
+that stopped answering, cause not yet found): a change that finds others waiting for the lock
+leaves the transaction open for them and one commit, queued behind them, makes them all durable
+(at most `MAX_BATCH`); a change nobody waits behind commits at once. Off, each change commits
+alone (`_alone`, the engine as it was before). Every caller gets its answer only after the commit that
 holds its change, and offers reach agents' event streams only after it too. A change after the
 first of its transaction runs behind a savepoint: if it fails, it alone is undone, and its tenant
 is rebuilt from what the transaction holds. If a commit fails, every tenant the transaction
@@ -138,8 +140,60 @@ class Engine:
         return not tenants or tenant_id in tenants
 
     # ------------------------------------------------------------ changes
+    def mutation(self, tenant_id: str) -> contextlib.AbstractAsyncContextManager[Mutation]:
+        """One change to the tenant's state: `async with engine.mutation(tenant) as m: ...`; it is
+        durable, and its offers delivered, when the block has returned. With `ROUTING_GROUP_COMMIT`
+        the changes that wait behind one another share one transaction and one commit
+        (`_grouped`); without it each change commits alone (`_alone`)."""
+        return self._grouped(tenant_id) if self.settings.group_commit else self._alone(tenant_id)
+
     @contextlib.asynccontextmanager
-    async def mutation(self, tenant_id: str) -> AsyncIterator[Mutation]:
+    async def _alone(self, tenant_id: str) -> AsyncIterator[Mutation]:
+        """A change in a transaction of its own: lock, load the tenant if needed, one transaction,
+        commit, then notify (without `group_commit`)."""
+        waited = time.perf_counter()
+        async with self._lock:
+            started = time.perf_counter()
+            self.lock_wait.labels(service="routing").observe(started - waited)
+            if self.lease.fenced:  # a newer process owns the shard: attempt nothing
+                raise self.lease.refusal()
+            if self.lease.epoch is None:
+                await self.start()
+            mutation: Mutation | None = None
+            prior = self.tenants.get(tenant_id)
+            memory = Memory.of(prior) if prior is not None else None
+            try:
+                async with self.db.transaction() as session:
+                    await self._still_ours(session)  # before anything moves
+                    tenant = self.tenants.get(tenant_id)
+                    notes: list[Note] = []
+                    if tenant is None:
+                        tenant, notes = await self._load(session, tenant_id)
+                    mutation = Mutation(session, tenant, self.clock.time(), self.notifier)
+                    mutation.notes.extend(notes)
+                    mutation.loaded = prior is None
+                    self._current = mutation
+                    yield mutation
+                    await mutation.flush_events()
+            except ShardFenced:
+                raise  # checked first: nothing moved, and a fenced process writes nothing more
+            except BaseException as exc:
+                # A refusal (4xx) raised before anything moved leaves the tenant as it is;
+                # anything else may have moved the core or the tenant's tables past what the
+                # rolled-back transaction stored: rebuild them from the database now.
+                moved = mutation is None or mutation.loaded or mutation.touched
+                if moved or not isinstance(exc, ServiceError):
+                    await self._rebuild(tenant_id, memory, exc)
+                raise
+            finally:
+                self._current = None
+                self.decide_seconds.labels(service="routing").observe(time.perf_counter() - started)
+        assert mutation is not None  # the change committed
+        self.hub.deliver(tenant_id, mutation.notes)
+        self.wake.set()
+
+    @contextlib.asynccontextmanager
+    async def _grouped(self, tenant_id: str) -> AsyncIterator[Mutation]:
         """Lock, load the tenant if needed, change it in the open batch's transaction; return once
         that transaction committed (the agents' notes are delivered by then)."""
         waited = time.perf_counter()

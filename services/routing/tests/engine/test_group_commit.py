@@ -27,6 +27,12 @@ from frontdoor_routing.models import Call
 from ..conftest import TENANT, Rig
 
 
+@pytest.fixture(autouse=True)
+def group_commit(rig: Rig) -> None:
+    """The engine with group commit on (`ROUTING_GROUP_COMMIT`; off by default)."""
+    rig.engine.settings = rig.engine.settings.model_copy(update={"group_commit": True})
+
+
 @contextmanager
 def counted_commits(rig: Rig, fail: list[bool] | None = None) -> Iterator[list[int]]:
     """The engine's commits, as its metric counts them (the number of commits, then the changes
